@@ -1,0 +1,31 @@
+"""ament_python build description: installs the package, its launch/config files and entry points."""
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = "mosaico_ros_bridge"
+
+setup(
+    name=PACKAGE,
+    version="0.1.0",
+    packages=find_packages(include=[PACKAGE, f"{PACKAGE}.*"]),
+    data_files=[
+        ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
+        (f"share/{PACKAGE}", ["package.xml"]),
+        (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
+        (f"share/{PACKAGE}/config", glob("config/*.yaml")),
+    ],
+    install_requires=["setuptools"],
+    zip_safe=True,
+    maintainer="mosaico_ros_bridge developers",
+    maintainer_email="dev@mosaico-ros-bridge.org",
+    description="Records live ROS 2 topics into Mosaico over Apache Arrow Flight.",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    entry_points={
+        "console_scripts": [
+            f"recorder = {PACKAGE}.__main__:main",
+            f"mosaico-local-server = {PACKAGE}.server.__main__:main",
+        ],
+    },
+)
