@@ -55,3 +55,12 @@ def ros_context():  # type: ignore[no-untyped-def]
     rclpy.init(context=context)
     yield context
     context.try_shutdown()
+
+
+@pytest.fixture
+def server(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A real local Mosaico server on a free port with a fresh store."""
+    from mosaico_ros_bridge.server import LocalServer
+
+    with LocalServer(tmp_path / "store") as running:
+        yield running

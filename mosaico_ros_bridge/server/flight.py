@@ -1,0 +1,112 @@
+"""The Arrow Flight service: routes each RPC to its module and turns ProtocolError into the gRPC
+status (code + exact text) the real mosaicod answers with."""
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+import pyarrow as pa
+import pyarrow.flight as fl
+
+from mosaico_ros_bridge.protocol import Texts
+from mosaico_ros_bridge.server.actions import handle_action
+from mosaico_ros_bridge.server.catalog import Catalog
+from mosaico_ros_bridge.server.errors import Code, ProtocolError
+from mosaico_ros_bridge.server.reads import do_get, flight_info, list_flights
+from mosaico_ros_bridge.server.store import Store
+from mosaico_ros_bridge.server.upload import handle_put
+
+log = logging.getLogger("mosaico_ros_bridge.server")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def to_flight_error(exc: ProtocolError) -> Exception:
+    if exc.code == Code.INVALID_ARGUMENT:
+        return pa.ArrowInvalid(exc.text)
+    if exc.code == Code.UNIMPLEMENTED:
+        return pa.ArrowNotImplementedError(exc.text)
+    return fl.FlightInternalError(exc.text)
+
+
+def rpc(method: F) -> F:
+    """Map ProtocolError to its gRPC status; anything unexpected is logged and becomes INTERNAL."""
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except ProtocolError as exc:
+            raise to_flight_error(exc) from None
+        except fl.FlightError:
+            raise
+        except Exception as exc:
+            log.exception("unexpected server error in %s", method.__name__)
+            raise fl.FlightInternalError(f"internal server error :: {exc}") from None
+    return wrapper  # type: ignore[return-value]
+
+
+class MosaicoFlightService(fl.FlightServerBase):  # type: ignore[misc]
+    """Seed-era mosaicod on the wire, persisting into a Store directory."""
+
+    def __init__(self, location: str, store_dir: Path) -> None:
+        self.catalog = Catalog(Store(store_dir))
+        super().__init__(location)
+
+    @rpc
+    def do_action(self, context: fl.ServerCallContext, action: fl.Action) -> Iterator[fl.Result]:
+        body = action.body.to_pybytes() if action.body is not None else b""
+        return iter([fl.Result(handle_action(self.catalog, action.type, body))])
+
+    @rpc
+    def do_put(self, context: fl.ServerCallContext, descriptor: fl.FlightDescriptor,
+               reader: fl.MetadataRecordBatchReader, writer: fl.FlightMetadataWriter) -> None:
+        handle_put(self.catalog, descriptor, reader)
+
+    @rpc
+    def list_flights(self, context: fl.ServerCallContext, criteria: bytes) -> Iterator[fl.FlightInfo]:
+        return iter(list(list_flights(self.catalog, criteria or b"")))
+
+    @rpc
+    def get_flight_info(self, context: fl.ServerCallContext, descriptor: fl.FlightDescriptor) -> fl.FlightInfo:
+        return flight_info(self.catalog, descriptor)
+
+    @rpc
+    def do_get(self, context: fl.ServerCallContext, ticket: fl.Ticket) -> fl.FlightDataStream:
+        return do_get(self.catalog, ticket.ticket)
+
+    @rpc
+    def get_schema(self, context: fl.ServerCallContext, descriptor: fl.FlightDescriptor) -> fl.SchemaResult:
+        raise ProtocolError(Texts.UNIMPLEMENTED.format(rpc="get_schema"), Code.UNIMPLEMENTED)
+
+    @rpc
+    def list_actions(self, context: fl.ServerCallContext) -> Iterator[tuple[str, str]]:
+        raise ProtocolError(Texts.UNIMPLEMENTED.format(rpc="list_actions"), Code.UNIMPLEMENTED)
+
+    @rpc
+    def do_exchange(self, context: fl.ServerCallContext, descriptor: fl.FlightDescriptor,
+                    reader: fl.MetadataRecordBatchReader, writer: fl.MetadataRecordBatchWriter) -> None:
+        raise ProtocolError(Texts.UNIMPLEMENTED.format(rpc="do_exchange"), Code.UNIMPLEMENTED)
+
+
+class LocalServer:
+    """A running local Mosaico server (serving from construction); a context manager that stops it."""
+
+    def __init__(self, store: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.store = Path(store)
+        self.service = MosaicoFlightService(f"grpc://{host}:{port}", self.store)
+        self.port: int = self.service.port
+
+    @property
+    def location(self) -> str:
+        return f"grpc://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self.service.shutdown()
+
+    def __enter__(self) -> "LocalServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
