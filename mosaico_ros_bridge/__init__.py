@@ -16,9 +16,22 @@ from mosaico_ros_bridge.errors import (
     WriterError,
 )
 
+from mosaico_ros_bridge.client import MosaicoClient, TopicTable
+from mosaico_ros_bridge.ontology import *  # noqa: F401,F403  (every ontology type, as the seed SDK)
+from mosaico_ros_bridge.ontology import __all__ as _ontology_names
+from mosaico_ros_bridge.writers import OnErrorPolicy, SequenceStatus, SequenceWriter, TopicWriter, WriterConfig
+
 __version__ = "0.1.0"
 
 __all__ = [
+    *_ontology_names,
+    "MosaicoClient",
+    "OnErrorPolicy",
+    "SequenceStatus",
+    "SequenceWriter",
+    "TopicTable",
+    "TopicWriter",
+    "WriterConfig",
     "ConfigError",
     "ConnectionFailed",
     "ConversionError",

@@ -1,0 +1,122 @@
+"""MosaicoClient: the entry point of the writing API (`MosaicoClient.connect`, `sequence_create`) and
+of the read path. Owns the control connection and the lane/executor pools its writers use."""
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.flight as fl
+
+from mosaico_ros_bridge.client.actions import Notification, SeedActions, server_text
+from mosaico_ros_bridge.client.names import split_locator, topic_locator, validate_sequence_name
+from mosaico_ros_bridge.client.pools import ExecutorPool, LanePool
+from mosaico_ros_bridge.client.reader import TopicTable, list_sequences, read_topic_table, sequence_topics
+from mosaico_ros_bridge.errors import ConnectionFailed, NotFound
+from mosaico_ros_bridge.ontology import Message
+from mosaico_ros_bridge.protocol import DEFAULT_PORT
+from mosaico_ros_bridge.writers.config import OnErrorPolicy, WriterConfig
+from mosaico_ros_bridge.writers.sequence import SequenceWriter
+
+
+class MosaicoClient:
+    """A connection to a Mosaico server. Use `MosaicoClient.connect(host, port)` as a context manager."""
+
+    def __init__(self, host: str, port: int, *, pool_size: int | None = None) -> None:
+        self.host, self.port = host, port
+        self.location = f"grpc://{host}:{port}"
+        self._control = fl.FlightClient(self.location)
+        self.actions = SeedActions(self._control, f"{host}:{port}")
+        self.lanes = LanePool(self.location, pool_size)
+        self.executors = ExecutorPool(pool_size)
+        self._closed = False
+
+    @classmethod
+    def connect(cls, host: str = "localhost", port: int = DEFAULT_PORT, *, timeout: float = 5.0,
+                pool_size: int | None = None) -> "MosaicoClient":
+        """Connect and probe readiness (ListFlights); ConnectionFailed names host:port and what to check."""
+        client = cls(host, port, pool_size=pool_size)
+        try:
+            client._control.wait_for_available(timeout=timeout)
+        except (fl.FlightError, pa.ArrowException) as exc:
+            client.close()
+            raise ConnectionFailed(
+                f"cannot reach a Mosaico server at {host}:{port} within {timeout:g} s ({server_text(exc)}). "
+                "Check that mosaicod or `python -m mosaico_ros_bridge.server` is running there, that host and "
+                "port are right, and that nothing blocks the port.") from exc
+        return client
+
+    def __enter__(self) -> "MosaicoClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.executors.close()
+        self.lanes.close()
+        self._control.close()
+
+    # -- writing ------------------------------------------------------------------------------
+    def sequence_create(self, sequence_name: str, metadata: dict[str, Any] | None = None,
+                        on_error: OnErrorPolicy = OnErrorPolicy.Delete, max_batch_size_bytes: int | None = None,
+                        max_batch_size_records: int | None = None) -> SequenceWriter:
+        """A SequenceWriter for a new sequence; the sequence is created when its `with` block starts."""
+        config = WriterConfig(on_error=on_error)
+        if max_batch_size_bytes is not None:
+            config = config.replace(max_batch_size_bytes=max_batch_size_bytes)
+        if max_batch_size_records is not None:
+            config = config.replace(max_batch_size_records=max_batch_size_records)
+        return SequenceWriter(sequence_name=validate_sequence_name(sequence_name), client=self,
+                              connection_pool=self.lanes, executor_pool=self.executors,
+                              metadata=metadata if metadata is not None else {}, config=config)
+
+    # -- reading ------------------------------------------------------------------------------
+    def list_sequences(self) -> list[str]:
+        return list_sequences(self._control)
+
+    def sequence_metadata(self, sequence: str) -> Any:
+        return self._read(sequence, lambda: sequence_topics(self._control, sequence)[0])
+
+    def list_topics(self, sequence: str) -> list[str]:
+        """Topic names of a sequence, with their leading '/' (e.g. '/camera/image_raw')."""
+        locators = self._read(sequence, lambda: sequence_topics(self._control, sequence)[1])
+        return [split_locator(loc)[1] for loc in locators]
+
+    def read_topic_table(self, sequence: str, topic: str) -> TopicTable:
+        locator = topic_locator(sequence, topic)
+        return self._read(locator, lambda: read_topic_table(self._control, locator))
+
+    def read_topic(self, sequence: str, topic: str) -> list[Message]:
+        """Every record of a topic as typed Messages, sorted by timestamp_ns."""
+        return self.read_topic_table(sequence, topic).messages()
+
+    def _read(self, what: str, call: Any) -> Any:
+        try:
+            return call()
+        except (fl.FlightError, pa.ArrowException) as exc:
+            text = server_text(exc)
+            raise NotFound(f"reading {what!r} from {self.host}:{self.port} failed: {text}",
+                           action="read", server_message=text) from exc
+
+    def sequence_system_info(self, sequence: str) -> dict[str, Any]:
+        return self.actions.system_info(sequence, topic=False)
+
+    def topic_system_info(self, sequence: str, topic: str) -> dict[str, Any]:
+        return self.actions.system_info(topic_locator(sequence, topic), topic=True)
+
+    def sequence_notifications(self, sequence: str) -> list[Notification]:
+        return self.actions.notifications(sequence, topic=False)
+
+    def topic_notifications(self, sequence: str, topic: str) -> list[Notification]:
+        return self.actions.notifications(topic_locator(sequence, topic), topic=True)
+
+    def sequence_delete(self, sequence: str) -> None:
+        """Delete an unlocked (not finalized) sequence, e.g. one left by OnErrorPolicy.Report."""
+        self.actions.sequence_delete(sequence)
+
+    def query(self, **filters: Any) -> list[dict[str, Any]]:
+        """The `query` action (keys `sequence`, `topic`, `ontology`); items of {sequence, topics}."""
+        return self.actions.query(filters)

@@ -1,0 +1,55 @@
+"""Read path (§9): list sequences and topics, read a topic back as an Arrow table or as typed
+`Message`s chosen by the `mosaico:properties` ontology tag."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.flight as fl
+
+from mosaico_ros_bridge.errors import MosaicoBridgeError
+from mosaico_ros_bridge.ontology import Message, registered
+from mosaico_ros_bridge.protocol import MetadataKey
+
+
+@dataclass(frozen=True)
+class TopicTable:
+    """A topic as stored: its rows sorted by timestamp_ns, ontology tag, format and user metadata."""
+
+    locator: str
+    ontology_tag: str
+    serialization_format: str
+    user_metadata: Any
+    table: pa.Table
+
+    def messages(self) -> list[Message]:
+        """Rows as typed Messages (the SDK reader's rules); needs the tag to be a registered type."""
+        data_type = registered(self.ontology_tag)
+        if data_type is None:
+            raise MosaicoBridgeError(f"topic {self.locator!r} has ontology tag {self.ontology_tag!r}, which no "
+                                     "registered type has; read it with read_topic_table() instead")
+        return [Message.from_row(row, data_type) for row in self.table.to_pylist()]
+
+
+def _metadata(schema: pa.Schema, key: MetadataKey) -> Any:
+    raw = (schema.metadata or {}).get(key.value.encode())
+    return json.loads(raw) if raw else None
+
+
+def list_sequences(client: fl.FlightClient) -> list[str]:
+    return sorted(info.descriptor.path[0].decode() for info in client.list_flights())
+
+
+def sequence_topics(client: fl.FlightClient, sequence: str) -> tuple[Any, list[str]]:
+    """(user metadata, topic locators) of a sequence."""
+    info = client.get_flight_info(fl.FlightDescriptor.for_path(sequence))
+    return _metadata(info.schema, MetadataKey.USER_METADATA), sorted(e.ticket.ticket.decode() for e in info.endpoints)
+
+
+def read_topic_table(client: fl.FlightClient, locator: str) -> TopicTable:
+    table = client.do_get(fl.Ticket(locator.encode())).read_all()
+    properties = _metadata(table.schema, MetadataKey.PROPERTIES) or {}
+    return TopicTable(locator, properties.get("ontology_tag", ""), properties.get("serialization_format", ""),
+                      _metadata(table.schema, MetadataKey.USER_METADATA), table)

@@ -1,0 +1,45 @@
+"""Images (§4.5): Image and CompressedImage, both stored with serialization format `image`."""
+from __future__ import annotations
+
+from enum import Enum
+
+import pyarrow as pa
+
+from mosaico_ros_bridge.ontology.base import HeaderMixin, Serializable
+from mosaico_ros_bridge.ontology.fields import col, utf8
+from mosaico_ros_bridge.protocol import SerializationFormat
+
+
+class ImageFormat(str, Enum):
+    """Container of Image/CompressedImage `data`, stored as its string value."""
+
+    RAW = "raw"
+    PNG = "png"
+    JPEG = "jpeg"
+    TIFF = "tiff"
+    H264 = "h264"
+    HEVC = "hevc"
+
+
+class Image(HeaderMixin, Serializable):
+    """`data` in the container `format`: `raw` = height x stride bytes as given; `png` = the raw buffer
+    as an 8-bit grayscale PNG of height rows x stride columns (lossless for any encoding)."""
+
+    __serialization_format__ = SerializationFormat.IMAGE
+    __arrow_fields__ = (col("data", pa.binary(), nn=True), utf8("format", nn=True), col("width", pa.int32(), nn=True),
+                        col("height", pa.int32(), nn=True), col("stride", pa.int32(), nn=True),
+                        utf8("encoding", nn=True), col("is_bigendian", pa.bool_()))
+    data: bytes
+    format: ImageFormat
+    width: int
+    height: int
+    stride: int
+    encoding: str
+    is_bigendian: bool | None = None
+
+
+class CompressedImage(HeaderMixin, Serializable):
+    __serialization_format__ = SerializationFormat.IMAGE
+    __arrow_fields__ = (col("data", pa.binary(), nn=True), utf8("format", nn=True))
+    data: bytes
+    format: ImageFormat

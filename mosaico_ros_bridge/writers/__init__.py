@@ -1,0 +1,10 @@
+"""The writing API: SequenceWriter, TopicWriter, WriterConfig, OnErrorPolicy."""
+from __future__ import annotations
+
+from mosaico_ros_bridge.writers.config import OnErrorPolicy, SequenceStatus, WriterConfig
+from mosaico_ros_bridge.writers.encoders import BatchEncoder, MessageEncoder
+from mosaico_ros_bridge.writers.sequence import SequenceWriter
+from mosaico_ros_bridge.writers.topic import TopicWriter
+
+__all__ = ["BatchEncoder", "MessageEncoder", "OnErrorPolicy", "SequenceStatus", "SequenceWriter", "TopicWriter",
+           "WriterConfig"]

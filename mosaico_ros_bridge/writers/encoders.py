@@ -1,0 +1,49 @@
+"""Batch encoders: turn buffered items into one Arrow record batch on the topic's executor.
+
+`MessageEncoder` serves the seed API (`push(Message)`); other producers (the recorder's columnar
+adapters) provide their own encoder with the same three members.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol, Sequence
+
+import pyarrow as pa
+
+from mosaico_ros_bridge.ontology import Message, Serializable, message_schema
+
+
+class BatchEncoder(Protocol):
+    schema: pa.Schema
+
+    def size_hint(self, item: Any) -> int:
+        """Approximate serialized bytes of one item (decides byte-limit flushes; must be cheap)."""
+
+    def encode(self, items: Sequence[Any]) -> pa.RecordBatch:
+        """All items as one batch of `schema`."""
+
+
+def _fixed_width(arrow_type: pa.DataType) -> int:
+    if pa.types.is_struct(arrow_type):
+        return sum(_fixed_width(f.type) for f in arrow_type) + 1
+    if pa.types.is_fixed_size_list(arrow_type):
+        return arrow_type.list_size * _fixed_width(arrow_type.value_type)
+    return 8
+
+
+class MessageEncoder:
+    """Encodes `Message`s of one ontology type with the Message envelope schema."""
+
+    def __init__(self, data_type: type[Serializable]) -> None:
+        self.data_type = data_type
+        self.schema = message_schema(data_type)
+        self._fixed = sum(_fixed_width(f.type) for f in self.schema)
+
+    def size_hint(self, item: Message) -> int:
+        size = self._fixed
+        for value in item.data.__dict__.values():
+            if isinstance(value, (bytes, str, list)):
+                size += len(value) * (1 if isinstance(value, (bytes, str)) else 8)
+        return size
+
+    def encode(self, items: Sequence[Message]) -> pa.RecordBatch:
+        return pa.RecordBatch.from_pylist([m.to_row() for m in items], schema=self.schema)

@@ -1,0 +1,165 @@
+"""SequenceWriter: create -> write -> finalize, or on error the OnErrorPolicy exactly as the seed SDK
+(§5.8): Delete aborts the sequence, Report notifies the server and leaves it unlocked."""
+from __future__ import annotations
+
+import logging
+import threading
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from mosaico_ros_bridge.client.names import is_path_prefix, topic_locator, validate_topic_name
+from mosaico_ros_bridge.client.pools import ExecutorPool, LanePool
+from mosaico_ros_bridge.errors import InvalidName, MosaicoBridgeError, WriterError
+from mosaico_ros_bridge.ontology import Serializable
+from mosaico_ros_bridge.writers.config import OnErrorPolicy, SequenceStatus, WriterConfig
+from mosaico_ros_bridge.writers.encoders import BatchEncoder, MessageEncoder
+from mosaico_ros_bridge.writers.topic import TopicWriter
+
+if TYPE_CHECKING:
+    from mosaico_ros_bridge.client.client import MosaicoClient
+
+log = logging.getLogger("mosaico_ros_bridge.writers")
+
+
+class SequenceWriter:
+    """Orchestrates one sequence. Obtain it from MosaicoClient.sequence_create() and use it in `with`."""
+
+    def __init__(self, *, sequence_name: str, client: "MosaicoClient", connection_pool: LanePool,
+                 executor_pool: ExecutorPool, metadata: dict[str, Any], config: WriterConfig) -> None:
+        self.name = sequence_name
+        self._client = client
+        self._actions = client.actions
+        self._lanes = connection_pool
+        self._executors = executor_pool
+        self.metadata = metadata
+        self.config = config
+        self._key: str | None = None
+        self._status = SequenceStatus.Null
+        self._writers: dict[str, TopicWriter] = {}
+        self._lock = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def open(self) -> "SequenceWriter":
+        """Create the sequence on the server (what entering the `with` block does)."""
+        if self._status != SequenceStatus.Null:
+            raise WriterError(f"sequence {self.name!r} was already opened ({self._status.value})")
+        self._key = self._actions.sequence_create(self.name, self.metadata)
+        self._status = SequenceStatus.Pending
+        return self
+
+    def close(self, error: BaseException | None = None) -> None:
+        """Finalize (error is None) or apply the on_error policy; a failed finalize applies it too."""
+        if self._status != SequenceStatus.Pending:
+            return
+        if error is None:
+            try:
+                self._close_topics(flush=True)
+                assert self._key is not None
+                self._actions.sequence_finalize(self.name, self._key)
+                self._status = SequenceStatus.Finalized
+                return
+            except MosaicoBridgeError as exc:
+                self._apply_policy(exc)
+                raise
+        self._apply_policy(error)
+
+    def __enter__(self) -> "SequenceWriter":
+        return self.open()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close(exc)
+
+    def _close_topics(self, flush: bool) -> None:
+        """Drain and half-close every stream, then wait for each; raises the first failure."""
+        writers = list(self._writers.values())
+        for writer in writers:
+            writer._drain(flush)
+        failures = []
+        for writer in writers:
+            try:
+                writer._close()
+            except WriterError as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+
+    def _apply_policy(self, error: BaseException) -> None:
+        self._status = SequenceStatus.Error
+        try:
+            self._close_topics(flush=False)
+        except WriterError as exc:
+            log.warning("while closing topics of failed sequence %r: %s", self.name, exc)
+        assert self._key is not None
+        try:
+            if self.config.on_error == OnErrorPolicy.Delete:
+                self._actions.sequence_abort(self.name, self._key)
+                log.warning("sequence %r aborted and deleted (on_error=delete): %s", self.name, error)
+            else:
+                self._actions.notify(self.name, f"{type(error).__name__}: {error}", topic=False)
+                log.warning("sequence %r left unlocked with an error report (on_error=report): %s", self.name, error)
+        except MosaicoBridgeError as exc:
+            log.error("could not apply on_error=%s to sequence %r: %s", self.config.on_error.value, self.name, exc)
+
+    # -- topics -------------------------------------------------------------------------------
+    def topic_create(self, topic_name: str, metadata: dict[str, Any] | None = None,
+                     ontology_type: type[Serializable] | None = None) -> TopicWriter:
+        """A TopicWriter with its own lane and executor for records of ontology_type."""
+        if ontology_type is None:
+            raise WriterError(f"topic_create({topic_name!r}) needs ontology_type (e.g. IMU)")
+        return self.create_topic_writer(topic_name, metadata or {}, ontology_type.ontology_tag(),
+                                        ontology_type.serialization_format().value, MessageEncoder(ontology_type))
+
+    def create_topic_writer(self, topic_name: str, metadata: dict[str, Any], ontology_tag: str,
+                            serialization_format: str, encoder: BatchEncoder) -> TopicWriter:
+        """topic_create with an explicit tag, format and encoder (the recorder's columnar path)."""
+        if self._status != SequenceStatus.Pending:
+            raise WriterError(f"topic_create({topic_name!r}) outside the `with` block of sequence {self.name!r}")
+        clean = validate_topic_name(topic_name)
+        with self._lock:
+            self._check_unique(topic_name, clean)
+            assert self._key is not None
+            locator = topic_locator(self.name, clean)
+            topic_key = self._actions.topic_create(locator, self._key, serialization_format, ontology_tag, metadata)
+            lane = self._lanes.acquire()
+            try:
+                stream, _ = lane.do_put(self._actions.put_descriptor(locator, topic_key), encoder.schema)
+            except Exception as exc:
+                self._actions.topic_delete(locator)
+                raise WriterError(f"cannot open the upload stream of topic {topic_name!r} in sequence {self.name!r} "
+                                  f"({exc}); the topic was rolled back") from exc
+            report = None
+            if self.config.on_error == OnErrorPolicy.Report:
+                report = lambda msg: self._report_topic(locator, msg)  # noqa: E731
+            writer = TopicWriter(topic_name=topic_name, sequence_name=self.name, stream=stream, encoder=encoder,
+                                 executor=self._executors.acquire(), config=self.config, on_upload_error=report)
+            self._writers[clean] = writer
+            return writer
+
+    def _check_unique(self, topic_name: str, clean: str) -> None:
+        for existing in self._writers:
+            if existing == clean:
+                raise InvalidName(f"topic {topic_name!r} already exists in sequence {self.name!r}; "
+                                  "use get_topic_writer() to reuse it")
+            if is_path_prefix(existing, clean):
+                raise InvalidName(f"topic {topic_name!r} and '/{existing}' of sequence {self.name!r} are path "
+                                  "prefixes of each other; deleting one would delete the other's files on the server")
+
+    def _report_topic(self, locator: str, msg: str) -> None:
+        try:
+            self._actions.notify(locator, msg, topic=True)
+        except MosaicoBridgeError as exc:
+            log.error("could not report the failure of %r: %s", locator, exc)
+
+    def get_topic_writer(self, topic_name: str) -> TopicWriter | None:
+        return self._writers.get(topic_name[1:] if topic_name.startswith("/") else topic_name)
+
+    def topic_writer_exists(self, topic_name: str) -> bool:
+        return self.get_topic_writer(topic_name) is not None
+
+    def list_topic_writers(self) -> list[str]:
+        return [w.name for w in self._writers.values()]
+
+    @property
+    def sequence_status(self) -> SequenceStatus:
+        return self._status

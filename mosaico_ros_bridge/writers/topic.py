@@ -1,0 +1,147 @@
+"""TopicWriter: one topic's open DoPut stream. `push` only buffers; full batches are encoded and sent on
+the topic's own executor; at most MAX_PENDING_BATCHES wait there, after which `push` blocks
+(back-pressure instead of unbounded memory)."""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pyarrow.flight as fl
+
+from mosaico_ros_bridge.errors import WriterError
+from mosaico_ros_bridge.ontology import Message
+from mosaico_ros_bridge.protocol import MAX_MESSAGE_SIZE
+from mosaico_ros_bridge.writers.config import MAX_PENDING_BATCHES, WriterConfig
+from mosaico_ros_bridge.writers.encoders import BatchEncoder
+
+
+@dataclass
+class TopicStats:
+    """Counters read by status reporting (updated on the executor; reads are approximate)."""
+
+    pushed: int = 0
+    written: int = 0
+    batches: int = 0
+    bytes_written: int = 0
+
+
+class TopicWriter:
+    """Buffered, batched writer for one topic. Obtain it from SequenceWriter.topic_create()."""
+
+    def __init__(self, *, topic_name: str, sequence_name: str, stream: fl.FlightStreamWriter,
+                 encoder: BatchEncoder, executor: ThreadPoolExecutor, config: WriterConfig,
+                 on_upload_error: Callable[[str], None] | None = None) -> None:
+        self._name = topic_name
+        self._sequence = sequence_name
+        self._stream = stream
+        self.encoder = encoder
+        self._executor = executor
+        self._config = config
+        self._on_upload_error = on_upload_error
+        self._buffer: list[Any] = []
+        self._buffer_bytes = 0
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(MAX_PENDING_BATCHES)
+        self._futures: list[Future[None]] = []
+        self._error: BaseException | None = None
+        self._active = True
+        self.stats = TopicStats()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def is_active(self) -> bool:
+        return self._active and self._error is None
+
+    @property
+    def pending_batches(self) -> int:
+        return sum(not f.done() for f in self._futures)
+
+    def push(self, message: Message) -> None:
+        """Buffer one Message; a full buffer (records OR bytes limit) is sent in the background.
+
+        Raises WriterError when the writer is closed or an earlier upload of this topic failed."""
+        self.push_item(message, self.encoder.size_hint(message))
+
+    def push_item(self, item: Any, size_hint: int) -> None:
+        """push() for any item the topic's encoder understands (the recorder's raw path)."""
+        self._check_open()
+        with self._lock:
+            self._buffer.append(item)
+            self._buffer_bytes += size_hint
+            self.stats.pushed += 1
+            full = (len(self._buffer) >= self._config.max_batch_size_records
+                    or self._buffer_bytes >= self._config.max_batch_size_bytes)
+            items = self._take() if full else None
+        if items:
+            self._submit(items)
+
+    def flush(self) -> None:
+        """Send what is buffered now (without waiting for it to reach the server)."""
+        with self._lock:
+            items = self._take()
+        if items:
+            self._submit(items)
+
+    def _check_open(self) -> None:
+        if not self._active:
+            raise WriterError(f"topic {self._name!r} of sequence {self._sequence!r} is closed: its sequence block "
+                              "has ended; push inside `with client.sequence_create(...)`")
+        if self._error is not None:
+            raise WriterError(f"topic {self._name!r} of sequence {self._sequence!r}: an earlier upload failed "
+                              f"({self._error}); the sequence will be handled by its on_error policy") from self._error
+
+    def _take(self) -> list[Any]:
+        items, self._buffer, self._buffer_bytes = self._buffer, [], 0
+        return items
+
+    def _submit(self, items: list[Any]) -> None:
+        self._slots.acquire()
+        future = self._executor.submit(self._send, items)
+        future.add_done_callback(lambda _: self._slots.release())
+        self._futures = [f for f in self._futures if not f.done()] + [future]
+
+    def _send(self, items: list[Any]) -> None:
+        if self._error is not None:
+            return
+        try:
+            batch = self.encoder.encode(items)
+            if batch.nbytes > MAX_MESSAGE_SIZE:
+                raise WriterError(f"topic {self._name!r} of sequence {self._sequence!r}: a batch of {len(items)} "
+                                  f"record(s) is {batch.nbytes} bytes, over the server's 50 MiB message limit; "
+                                  "lower max_batch_size_bytes (a single record this large cannot be stored)")
+            self._stream.write_batch(batch)
+            self.stats.written += batch.num_rows
+            self.stats.batches += 1
+            self.stats.bytes_written += batch.nbytes
+        except Exception as exc:
+            self._error = exc
+            if self._on_upload_error is not None:
+                self._on_upload_error(f"upload of topic {self._name!r} failed: {exc}")
+
+    def _drain(self, flush: bool) -> None:
+        """Stop accepting pushes, send (or drop) the buffer, wait for uploads, half-close the stream."""
+        self._active = False
+        if flush:
+            self.flush()
+        else:
+            with self._lock:
+                self._take()
+        for future in list(self._futures):
+            future.result()
+        try:
+            self._stream.done_writing()
+        except Exception as exc:
+            self._error = self._error or exc
+
+    def _close(self) -> None:
+        """Wait for the server to store the stream; raises WriterError if this topic's upload failed."""
+        try:
+            self._stream.close()
+        except Exception as exc:
+            self._error = self._error or exc
+        if self._error is not None:
+            raise WriterError(f"topic {self._name!r} of sequence {self._sequence!r} was not stored: {self._error}") from self._error
