@@ -29,11 +29,12 @@ class Notify:
 
 @dataclass
 class Chunk:
-    """One stored data file: its row count, byte size and whether timestamps arrived in order."""
+    """One stored data file: rows, bytes, whether timestamps arrived in order, record batches received."""
 
     rows: int
     size_bytes: int
     sorted: bool
+    batches: int = 0
 
 
 @dataclass

@@ -100,6 +100,7 @@ class TopicUpload:
         self.schema = schema.remove_metadata()
         self.partial = store.partial_data_path(topic.name)
         self.rows = 0
+        self.batches = 0
         self.sorted = True
         self._last_ts: int | None = None
         self._pending: list[pa.RecordBatch] = []
@@ -132,6 +133,7 @@ class TopicUpload:
         self._pending.append(batch)
         self._pending_bytes += batch.nbytes
         self.rows += batch.num_rows
+        self.batches += 1
         if self._pending_bytes >= COALESCE_BYTES:
             self._flush()
 
@@ -159,7 +161,7 @@ class TopicUpload:
         if not self.partial.exists():  # the topic was deleted/aborted while streaming
             raise ProtocolError(Texts.ROW_NOT_FOUND)
         fsync_file(self.partial)
-        return self.partial, Chunk(self.rows, self.partial.stat().st_size, self.sorted)
+        return self.partial, Chunk(self.rows, self.partial.stat().st_size, self.sorted, self.batches)
 
     def discard(self) -> None:
         if self._writer is not None:
