@@ -249,3 +249,15 @@ def test_cli_listens_logs_and_exits_cleanly(tmp_path: Path, sig: int) -> None:
     proc.popen.send_signal(sig)
     assert proc.popen.wait(timeout=15) == 0
     assert "stopped" in proc.output()
+
+
+def test_masked_nulls_under_a_null_parent_are_stored(raw: Raw) -> None:
+    """arrow-rs accepts a null non-nullable child where its parent struct is null; so must we."""
+    inner = pa.struct([pa.field("x", pa.float64(), nullable=False), pa.field("tag", pa.string(), nullable=False)])
+    schema = pa.schema([TS, pa.field("s", inner)])
+    children = [pa.array([None, 2.0]), pa.array([None, "b"])]
+    column = pa.StructArray.from_arrays(children, fields=list(inner), mask=pa.array([True, False]))
+    key = raw.sequence("masked_raw")
+    raw.put("masked_raw/t", raw.topic("masked_raw/t", key), schema,
+            [pa.RecordBatch.from_arrays([pa.array([1, 2], pa.int64()), column], schema=schema)])
+    assert raw.read("masked_raw/t").column("s").to_pylist() == [None, {"x": 2.0, "tag": "b"}]

@@ -9,13 +9,14 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from mosaico_ros_bridge.protocol import NOTIFY_TYPE_ERROR, Texts, sanitize_name
 from mosaico_ros_bridge.server.errors import ProtocolError
 from mosaico_ros_bridge.server.store import Chunk, Layer, Notify, SequenceState, Store, TopicState
 
 log = logging.getLogger("mosaico_ros_bridge.server")
+T = TypeVar("T")
 
 
 def parse_key(key: str) -> uuid.UUID:
@@ -165,6 +166,14 @@ class Catalog:
             if parse_key(key) != uuid.UUID(topic.key):
                 raise ProtocolError(Texts.BAD_KEY)
             return topic
+
+    def while_current(self, topic: TopicState, action: Callable[[], T]) -> T:
+        """Run action (e.g. creating the upload's file) only while topic exists, atomically with
+        deletes, so an abort cannot interleave with the file's creation."""
+        with self._lock:
+            if self._topics.get(topic.name) is not topic:
+                raise ProtocolError(Texts.ROW_NOT_FOUND)
+            return action()
 
     def complete_upload(self, topic: TopicState, partial: Path | None, chunk: Chunk | None) -> None:
         """Move a finished upload into place and lock the topic (nothing stored if it was deleted)."""

@@ -16,7 +16,7 @@ from mosaico_ros_bridge.protocol import MAX_MESSAGE_SIZE, TIMESTAMP_FIELD, Seria
 from mosaico_ros_bridge.server.bodies import BodyError, Field, decode_value, describe, load_json
 from mosaico_ros_bridge.server.catalog import Catalog
 from mosaico_ros_bridge.server.errors import Code, ProtocolError
-from mosaico_ros_bridge.server.store import Chunk, Store, TopicState
+from mosaico_ros_bridge.server.store import Chunk, TopicState
 
 COALESCE_BYTES = 8 * 1024 * 1024
 COMMAND_FIELDS = (Field("name"), Field("key"))
@@ -85,6 +85,31 @@ def check_nulls(array: pa.Array, field: pa.Field, path: str, parent_valid: pa.Ar
         check_nulls(array.flatten(), field.type.value_field, f"{path}.item")
 
 
+def _unmask(array: pa.Array, field: pa.Field) -> pa.Array:
+    """Replace nulls hidden under a null parent (legal in arrow-rs) with defaults, since pyarrow's
+    Parquet writer rejects any null in a non-nullable column. Readers see the parent's null."""
+    if pa.types.is_struct(field.type) and array.null_count == 0 and not any(
+            not c.nullable for c in field.type):
+        return array
+    if pa.types.is_struct(field.type):
+        children = [_unmask(array.field(i), child) for i, child in enumerate(field.type)]
+        mask = array.is_null() if (field.nullable and array.null_count) else None
+        return pa.StructArray.from_arrays(children, fields=list(field.type), mask=mask)
+    if field.nullable or array.null_count == 0:
+        return array
+    if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
+        return type(array).from_arrays(array.offsets, array.values, type=field.type)
+    default = pa.scalar(b"" if pa.types.is_binary(field.type) else "" if pa.types.is_string(field.type) else
+                        False if pa.types.is_boolean(field.type) else 0).cast(field.type)
+    return pc.fill_null(array, default)
+
+
+def storable(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """The batch with masked nulls filled, for the Parquet writer."""
+    columns = [_unmask(col, field) if pa.types.is_struct(field.type) else col for col, field in zip(batch.columns, schema)]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
 def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -96,9 +121,11 @@ def fsync_file(path: Path) -> None:
 class TopicUpload:
     """One DoPut stream into a temp Parquet file; memory is bounded by COALESCE_BYTES."""
 
-    def __init__(self, store: Store, topic: TopicState, schema: pa.Schema) -> None:
+    def __init__(self, catalog: Catalog, topic: TopicState, schema: pa.Schema) -> None:
         self.schema = schema.remove_metadata()
-        self.partial = store.partial_data_path(topic.name)
+        self._catalog = catalog
+        self._topic = topic
+        self.partial = catalog.store.partial_data_path(topic.name)
         self.rows = 0
         self.batches = 0
         self.sorted = True
@@ -127,10 +154,9 @@ class TopicUpload:
             check_nulls(column, field, field.name)
         self._track_order(batch.column(TIMESTAMP_FIELD))
         if self._writer is None:
-            if not self.partial.parent.is_dir():  # created by topic_create; gone = topic removed meanwhile
-                raise ProtocolError(Texts.ROW_NOT_FOUND)
-            self._writer = pq.ParquetWriter(self.partial, self.schema, version="2.6", **self._options)
-        self._pending.append(batch)
+            self._writer = self._catalog.while_current(
+                self._topic, lambda: pq.ParquetWriter(self.partial, self.schema, version="2.6", **self._options))
+        self._pending.append(storable(batch, self.schema))
         self._pending_bytes += batch.nbytes
         self.rows += batch.num_rows
         self.batches += 1
@@ -188,7 +214,7 @@ def handle_put(catalog: Catalog, descriptor: fl.FlightDescriptor, reader: fl.Met
     schema = reader.schema
     check_timestamp(schema)
     topic = catalog.topic_for_upload(locator, key)
-    upload = TopicUpload(catalog.store, topic, schema)
+    upload = TopicUpload(catalog, topic, schema)
     try:
         while (batch := _next_batch(reader)) is not None:
             upload.add(batch)

@@ -5,11 +5,13 @@ adapters) provide their own encoder with the same three members.
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, Protocol, Sequence
 
 import pyarrow as pa
 
 from mosaico_ros_bridge.ontology import Message, Serializable, message_schema
+from mosaico_ros_bridge.writers.columnar import ColumnarEncoder, Getter, Getters
 
 
 class BatchEncoder(Protocol):
@@ -30,6 +32,12 @@ def _fixed_width(arrow_type: pa.DataType) -> int:
     return 8
 
 
+def _data_getter(name: str) -> Getter:
+    """Top-level data columns are read from `message.data` (the envelope is flattened into the row)."""
+    get = attrgetter(name)
+    return lambda message: get(message.data)
+
+
 class MessageEncoder:
     """Encodes `Message`s of one ontology type with the Message envelope schema."""
 
@@ -37,6 +45,8 @@ class MessageEncoder:
         self.data_type = data_type
         self.schema = message_schema(data_type)
         self._fixed = sum(_fixed_width(f.type) for f in self.schema)
+        data_fields: Getters = {f.name: _data_getter(f.name) for f in data_type.arrow_fields()}
+        self._columnar = ColumnarEncoder(self.schema, data_fields)
 
     def size_hint(self, item: Message) -> int:
         size = self._fixed
@@ -46,4 +56,4 @@ class MessageEncoder:
         return size
 
     def encode(self, items: Sequence[Message]) -> pa.RecordBatch:
-        return pa.RecordBatch.from_pylist([m.to_row() for m in items], schema=self.schema)
+        return self._columnar.encode(items)
