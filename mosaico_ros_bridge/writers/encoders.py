@@ -32,6 +32,15 @@ def _fixed_width(arrow_type: pa.DataType) -> int:
     return 8
 
 
+def _variable_width(arrow_type: pa.DataType) -> int:
+    """Bytes per element of a top-level variable-size column (0 for fixed-size ones)."""
+    if pa.types.is_binary(arrow_type) or pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return 1
+    if pa.types.is_list(arrow_type):
+        return 8 if not pa.types.is_struct(arrow_type.value_type) else 256
+    return 0
+
+
 def _data_getter(name: str) -> Getter:
     """Top-level data columns are read from `message.data` (the envelope is flattened into the row)."""
     get = attrgetter(name)
@@ -45,15 +54,15 @@ class MessageEncoder:
         self.data_type = data_type
         self.schema = message_schema(data_type)
         self._fixed = sum(_fixed_width(f.type) for f in self.schema)
+        self._variable = [(f.name, _variable_width(f.type)) for f in data_type.arrow_fields() if _variable_width(f.type)]
         data_fields: Getters = {f.name: _data_getter(f.name) for f in data_type.arrow_fields()}
         self._columnar = ColumnarEncoder(self.schema, data_fields)
 
     def size_hint(self, item: Message) -> int:
-        size = self._fixed
-        for value in item.data.__dict__.values():
-            if isinstance(value, (bytes, str, list)):
-                size += len(value) * (1 if isinstance(value, (bytes, str)) else 8)
-        return size
+        if not self._variable:
+            return self._fixed
+        data = item.data.__dict__
+        return self._fixed + sum(len(data[name]) * width for name, width in self._variable)
 
     def encode(self, items: Sequence[Message]) -> pa.RecordBatch:
         return self._columnar.encode(items)
