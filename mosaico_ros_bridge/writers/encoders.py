@@ -62,7 +62,7 @@ class MessageEncoder:
         if not self._variable:
             return self._fixed
         data = item.data.__dict__
-        return self._fixed + sum(len(data[name]) * width for name, width in self._variable)
+        return self._fixed + sum(len(data[name] or ()) * width for name, width in self._variable)
 
     def encode(self, items: Sequence[Message]) -> pa.RecordBatch:
         return self._columnar.encode(items)
