@@ -1,7 +1,11 @@
 """Images (§4.5): Image and CompressedImage, both stored with serialization format `image`."""
 from __future__ import annotations
 
+import struct
+import zlib
 from enum import Enum
+
+import numpy as np
 
 import pyarrow as pa
 
@@ -43,3 +47,18 @@ class CompressedImage(HeaderMixin, Serializable):
     __arrow_fields__ = (col("data", pa.binary(), nn=True), utf8("format", nn=True))
     data: bytes
     format: ImageFormat
+
+
+def encode_png(raw: bytes, height: int, stride: int, level: int = 6) -> bytes:
+    """The `png` container of Image: raw as an 8-bit grayscale PNG of height rows x stride columns
+    (lossless for any pixel encoding; decoding and flattening gives raw back)."""
+    if height * stride != len(raw) or height <= 0 or stride <= 0:
+        raise ValueError(f"image buffer of {len(raw)} bytes is not height {height} x stride {stride}")
+    rows = np.zeros((height, stride + 1), dtype=np.uint8)  # a leading 0 per row: PNG filter type None
+    rows[:, 1:] = np.frombuffer(raw, dtype=np.uint8).reshape(height, stride)
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", stride, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows.tobytes(), level)) + chunk(b"IEND", b"")

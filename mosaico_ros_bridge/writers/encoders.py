@@ -11,7 +11,7 @@ from typing import Any, Protocol, Sequence
 import pyarrow as pa
 
 from mosaico_ros_bridge.ontology import Message, Serializable, message_schema
-from mosaico_ros_bridge.writers.columnar import ColumnarEncoder, Getter, Getters
+from mosaico_ros_bridge.ontology.columnar import ColumnarEncoder, Getter, Getters
 
 
 class BatchEncoder(Protocol):
