@@ -14,6 +14,8 @@ from mosaico_ros_bridge.errors import WriterError
 from mosaico_ros_bridge.ontology import Message
 from mosaico_ros_bridge.protocol import MAX_MESSAGE_SIZE
 from mosaico_ros_bridge.writers.config import MAX_PENDING_BATCHES, WriterConfig
+
+OVERFLOW_FACTOR = 4  # batches a non-blocking push may buffer before refusing
 from mosaico_ros_bridge.writers.encoders import BatchEncoder
 
 
@@ -22,6 +24,7 @@ class TopicStats:
     """Counters read by status reporting (updated on the executor; reads are approximate)."""
 
     pushed: int = 0
+    dropped: int = 0
     written: int = 0
     batches: int = 0
     bytes_written: int = 0
@@ -66,25 +69,43 @@ class TopicWriter:
         Raises WriterError when the writer is closed or an earlier upload of this topic failed."""
         self.push_item(message, self.encoder.size_hint(message))
 
-    def push_item(self, item: Any, size_hint: int) -> None:
-        """push() for any item the topic's encoder understands (the recorder's raw path)."""
+    def push_item(self, item: Any, size_hint: int, block: bool = True) -> bool:
+        """push() for any item the topic's encoder understands (the recorder's raw path).
+
+        With block=False it never waits: when uploads lag so far that OVERFLOW_FACTOR batches are
+        buffered, the item is refused, counted in stats.dropped, and False is returned."""
         self._check_open()
         with self._lock:
+            if not block and (self._buffer_bytes >= OVERFLOW_FACTOR * self._config.max_batch_size_bytes
+                              or len(self._buffer) >= OVERFLOW_FACTOR * self._config.max_batch_size_records):
+                self.stats.dropped += 1
+                return False
             self._buffer.append(item)
             self._buffer_bytes += size_hint
             self.stats.pushed += 1
             full = (len(self._buffer) >= self._config.max_batch_size_records
                     or self._buffer_bytes >= self._config.max_batch_size_bytes)
-            items = self._take() if full else None
-        if items:
-            self._submit(items)
+        if full:
+            self.flush(block)
+        return True
 
-    def flush(self) -> None:
-        """Send what is buffered now (without waiting for it to reach the server)."""
+    def flush(self, block: bool = True) -> None:
+        """Send what is buffered now (without waiting for it to reach the server). With block=False
+        and all upload slots busy, the records stay buffered for a later flush."""
+        if not self._slots.acquire(blocking=block):
+            return
         with self._lock:
-            items = self._take()
-        if items:
-            self._submit(items)
+            items, _ = self._take()
+        if not items:
+            self._slots.release()
+            return
+        future = self._executor.submit(self._send, items)
+        future.add_done_callback(lambda _: self._slots.release())
+        self._futures = [f for f in self._futures if not f.done()] + [future]
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
 
     def _check_open(self) -> None:
         if not self._active:
@@ -94,15 +115,10 @@ class TopicWriter:
             raise WriterError(f"topic {self._name!r} of sequence {self._sequence!r}: an earlier upload failed "
                               f"({self._error}); the sequence will be handled by its on_error policy") from self._error
 
-    def _take(self) -> list[Any]:
-        items, self._buffer, self._buffer_bytes = self._buffer, [], 0
-        return items
-
-    def _submit(self, items: list[Any]) -> None:
-        self._slots.acquire()
-        future = self._executor.submit(self._send, items)
-        future.add_done_callback(lambda _: self._slots.release())
-        self._futures = [f for f in self._futures if not f.done()] + [future]
+    def _take(self) -> tuple[list[Any], int]:
+        taken = self._buffer, self._buffer_bytes
+        self._buffer, self._buffer_bytes = [], 0
+        return taken
 
     def _send(self, items: list[Any]) -> None:
         if self._error is not None:

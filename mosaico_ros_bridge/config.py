@@ -1,0 +1,136 @@
+"""The recorder's configuration: ROS 2 parameters (`mosaico_recorder: ros__parameters: ...`, nested keys
+flattened with '.') validated into one pydantic model. An unknown key or a bad value is refused with
+a message naming the key and the fix."""
+from __future__ import annotations
+
+import re
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mosaico_ros_bridge.errors import ConfigError
+from mosaico_ros_bridge.protocol import DEFAULT_HOST, DEFAULT_PORT
+from mosaico_ros_bridge.writers.config import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_RECORDS, MAX_BATCH_BYTES
+
+# Parameters every rclpy node has; they are not ours to validate.
+ROS_BUILTIN_PARAMETERS = {"use_sim_time", "start_type_description_service"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerConfig(Strict):
+    host: str = DEFAULT_HOST
+    port: int = Field(DEFAULT_PORT, ge=1, le=65535)
+    timeout_s: float = Field(5.0, gt=0)
+
+
+class SequenceConfig(Strict):
+    name: str = "recording_{stamp}"
+    metadata: dict[str, Any] = {}
+    on_error: Literal["delete", "report"] = "report"
+
+    def resolved_name(self, now: float | None = None) -> str:
+        """`{stamp}` becomes the UTC start time, e.g. recording_20261125_115400."""
+        stamp = time.strftime("%Y%m%d_%H%M%S", time.gmtime(time.time() if now is None else now))
+        return self.name.replace("{stamp}", stamp)
+
+
+class TopicOptions(Strict):
+    """Per-topic overrides, grouped under any key: `topic_options.front_cam.topic: /camera/image_raw`."""
+
+    topic: str
+    image_format: Literal["raw", "png"] = "raw"
+    reliability: Literal["auto", "reliable", "best_effort"] = "auto"
+    durability: Literal["auto", "volatile", "transient_local"] = "auto"
+    depth: int = Field(0, ge=0)
+
+
+class TopicsConfig(Strict):
+    names: list[str] = []
+    regex: str = ""
+    exclude_regex: str = ""
+    all: bool = False
+    discovery_period_s: float = Field(1.0, gt=0)
+    unknown_types: Literal["fallback", "skip", "error"] = "fallback"
+    depth: int = Field(100, ge=1)
+
+    @field_validator("regex", "exclude_regex")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+    def selects(self, topic: str) -> bool:
+        if self.exclude_regex and re.search(self.exclude_regex, topic):
+            return False
+        return self.all or topic in self.names or bool(self.regex and re.search(self.regex, topic))
+
+
+class WriterSettings(Strict):
+    max_batch_size_bytes: int = Field(DEFAULT_BATCH_BYTES, gt=0, le=MAX_BATCH_BYTES)
+    max_batch_size_records: int = Field(DEFAULT_BATCH_RECORDS, gt=0)
+    flush_period_s: float = Field(1.0, gt=0)
+
+
+class StatusConfig(Strict):
+    period_s: float = Field(1.0, gt=0)
+
+
+class AdaptersConfig(Strict):
+    extra: list[str] = []
+
+
+class RecorderConfig(Strict):
+    server: ServerConfig = ServerConfig()
+    sequence: SequenceConfig = SequenceConfig()
+    topics: TopicsConfig = TopicsConfig()
+    topic_options: dict[str, TopicOptions] = {}
+    writer: WriterSettings = WriterSettings()
+    status: StatusConfig = StatusConfig()
+    adapters: AdaptersConfig = AdaptersConfig()
+
+    def options_for(self, topic: str) -> TopicOptions | None:
+        return next((o for o in self.topic_options.values() if o.topic == topic), None)
+
+
+def unflatten(parameters: dict[str, Any]) -> dict[str, Any]:
+    """{'server.port': 1} -> {'server': {'port': 1}}; ROS's own parameters are left out."""
+    tree: dict[str, Any] = {}
+    for name, value in parameters.items():
+        if name in ROS_BUILTIN_PARAMETERS or name.startswith("qos_overrides."):
+            continue
+        node = tree
+        *parents, leaf = name.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return tree
+
+
+def _describe(error: dict[str, Any]) -> str:
+    key = ".".join(str(p) for p in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"unknown key '{key}': remove it or check its spelling (see config/record.yaml for every key)"
+    return f"'{key}': {error['msg']} (got {error.get('input')!r})"
+
+
+def load_config(parameters: dict[str, Any]) -> RecorderConfig:
+    """Validate flattened parameters; ConfigError lists every problem with its key."""
+    tree = unflatten(parameters)
+    topics = tree.get("topics", {})
+    if topics.get("names") == [""]:  # ROS cannot express an empty string array; [''] means empty
+        topics["names"] = []
+    try:
+        config = RecorderConfig.model_validate(tree)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors())
+        raise ConfigError(f"invalid recorder configuration: {problems}") from None
+    if not (config.topics.all or config.topics.names or config.topics.regex):
+        raise ConfigError("no topic selected: set topics.names, topics.regex or topics.all: true")
+    return config
