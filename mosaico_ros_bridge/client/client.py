@@ -10,7 +10,9 @@ import pyarrow.flight as fl
 from mosaico_ros_bridge.client.actions import Notification, SeedActions, server_text
 from mosaico_ros_bridge.client.names import split_locator, topic_locator, validate_sequence_name
 from mosaico_ros_bridge.client.pools import ExecutorPool, LanePool
-from mosaico_ros_bridge.client.reader import TopicTable, list_sequences, read_topic_table, sequence_topics
+from mosaico_ros_bridge.client.reader import (
+    TopicSpan, TopicTable, list_sequences, read_topic_table, scan_timestamps, sequence_topics, topic_properties,
+)
 from mosaico_ros_bridge.errors import ConnectionFailed, NotFound
 from mosaico_ros_bridge.ontology import Message
 from mosaico_ros_bridge.protocol import DEFAULT_PORT
@@ -88,6 +90,16 @@ class MosaicoClient:
     def read_topic_table(self, sequence: str, topic: str) -> TopicTable:
         locator = topic_locator(sequence, topic)
         return self._read(locator, lambda: read_topic_table(self._control, locator))
+
+    def topic_properties(self, sequence: str, topic: str) -> dict[str, Any]:
+        """The topic's ontology_tag and serialization_format, without reading its data."""
+        locator = topic_locator(sequence, topic)
+        return self._read(locator, lambda: topic_properties(self._control, locator))  # type: ignore[no-any-return]
+
+    def topic_span(self, sequence: str, topic: str) -> TopicSpan:
+        """Record count and time range of a topic, streamed (no full read into memory)."""
+        locator = topic_locator(sequence, topic)
+        return self._read(locator, lambda: scan_timestamps(self._control, locator))
 
     def read_topic(self, sequence: str, topic: str) -> list[Message]:
         """Every record of a topic as typed Messages, sorted by timestamp_ns."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.flight as fl
 
 from mosaico_ros_bridge.errors import MosaicoBridgeError
@@ -53,3 +54,33 @@ def read_topic_table(client: fl.FlightClient, locator: str) -> TopicTable:
     properties = _metadata(table.schema, MetadataKey.PROPERTIES) or {}
     return TopicTable(locator, properties.get("ontology_tag", ""), properties.get("serialization_format", ""),
                       _metadata(table.schema, MetadataKey.USER_METADATA), table)
+
+
+@dataclass(frozen=True)
+class TopicSpan:
+    """Record count and first/last timestamp_ns of a topic (None/0 when empty)."""
+
+    records: int
+    first_ns: int | None
+    last_ns: int | None
+
+
+def scan_timestamps(client: fl.FlightClient, locator: str) -> TopicSpan:
+    """Stream a topic once, keeping only its timestamps' count and range (bounded memory)."""
+    reader = client.do_get(fl.Ticket(locator.encode()))
+    records, first, last = 0, None, None
+    for chunk in reader:
+        column = chunk.data.column("timestamp_ns")
+        if len(column) == 0:
+            continue
+        records += len(column)
+        low, high = pc.min_max(column).values()
+        first = low.as_py() if first is None else min(first, low.as_py())
+        last = high.as_py() if last is None else max(last, high.as_py())
+    return TopicSpan(records, first, last)
+
+
+def topic_properties(client: fl.FlightClient, locator: str) -> dict[str, Any]:
+    """`mosaico:properties` of a topic (ontology_tag, serialization_format) without reading its data."""
+    info = client.get_flight_info(fl.FlightDescriptor.for_path(locator))
+    return _metadata(info.schema, MetadataKey.PROPERTIES) or {}
