@@ -27,6 +27,7 @@ class Proc:
             stderr=subprocess.STDOUT, text=True,
         )
         self.lines: list[str] = []
+        self._ended = False
         self._queue: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -48,18 +49,24 @@ class Proc:
             except queue.Empty:
                 continue
             if line is None:
+                self._ended = True
                 raise AssertionError(f"{self.argv} exited ({self.popen.wait()}); output:\n" + "\n".join(self.lines))
             self.lines.append(line)
             if predicate(line):
                 return line
 
-    def output(self) -> str:
-        """All output, after the process has ended."""
-        while True:
-            line = self._queue.get()
+    def output(self, timeout: float = 30.0) -> str:
+        """All output once the process has closed it (any number of calls)."""
+        while not self._ended:
+            try:
+                line = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"{self.argv} did not end its output within {timeout} s") from None
             if line is None:
-                return "\n".join(self.lines)
-            self.lines.append(line)
+                self._ended = True
+            else:
+                self.lines.append(line)
+        return "\n".join(self.lines)
 
     def stop(self, timeout: float = 15.0) -> int:
         """Close stdin, then terminate if needed; returns the exit code."""

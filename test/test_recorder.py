@@ -1,0 +1,144 @@
+"""The recorder end to end with real processes: local server, recorder subprocess, publisher
+processes. Signals finalize; every message comes back field by field; late and latched topics;
+exclusion; status; bad configuration and a refused sequence name."""
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.executors import SingleThreadedExecutor
+
+import mosaico_ros_bridge as mb
+from procs import Proc, python, wait_until
+from samples import make_imu, make_tf
+from test_adapters import check_imu, check_tf
+
+COUNT = 40
+
+
+def params(tmp_path: Path, port: int, **sections: Any) -> Path:
+    body = {"server": {"port": port}, "sequence": {"name": "rec_{stamp}"},
+            "topics": {"discovery_period_s": 0.2}, "status": {"period_s": 0.2}}
+    for key, value in sections.items():
+        body[key] = {**body.get(key, {}), **value}
+    path = tmp_path / "record.yaml"
+    path.write_text(json.dumps({"mosaico_recorder": {"ros__parameters": body}}))
+    return path
+
+
+def recorder(config: Path) -> Proc:
+    return Proc(python("-m", "mosaico_ros_bridge", "--ros-args", "--params-file", str(config)))
+
+
+def publisher(kind: str, topic: str, count: int = COUNT) -> Proc:
+    proc = Proc(python("-m", "ros_publisher", kind, topic, "--count", str(count)))
+    proc.wait_for(lambda line: line.startswith("published"))
+    return proc
+
+
+class StatusWatcher:
+    """Subscribes to the recorder's ~/status and keeps the latest counters per topic."""
+
+    def __init__(self, ros_context: Any) -> None:
+        import rclpy
+
+        self.node = rclpy.create_node("status_watcher", context=ros_context)
+        self.executor = SingleThreadedExecutor(context=ros_context)
+        self.executor.add_node(self.node)
+        self.latest: dict[str, dict[str, str]] = {}
+        self.node.create_subscription(DiagnosticArray, "/mosaico_recorder/status", self._on_status, 10)
+
+    def _on_status(self, msg: DiagnosticArray) -> None:
+        for status in msg.status:
+            self.latest[status.name.split(": ", 1)[1]] = {kv.key: kv.value for kv in status.values}
+
+    def wait_received(self, topic: str, count: int, timeout: float = 30) -> None:
+        wait_until(lambda: int(self.latest.get(topic, {}).get("received", "0")) >= count, timeout,
+                   f"recorder status to show {count} received on {topic}",
+                   step=lambda: self.executor.spin_once(timeout_sec=0.05))
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_finalizes_everything_field_by_field(server: Any, tmp_path: Path, ros_context: Any, sig: int) -> None:
+    latched_before = publisher("imu", "/robot/imu")  # published before the recorder exists
+    rec = recorder(params(tmp_path, server.port, topics={"names": ["/robot/imu", "/robot/tf"]}))
+    watcher = StatusWatcher(ros_context)
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l).rsplit(" ", 1)[1]
+        rec.wait_for(lambda l: "topic added: /robot/imu" in l)
+        late = publisher("tf", "/robot/tf")  # appears after the recorder started
+        rec.wait_for(lambda l: "topic added: /robot/tf" in l)
+        watcher.wait_received("/robot/imu", COUNT)
+        watcher.wait_received("/robot/tf", COUNT)
+        assert watcher.latest["/robot/imu"]["dropped"] == "0"
+        rec.popen.send_signal(sig)
+        assert rec.popen.wait(timeout=30) == 0, rec.output()
+    finally:
+        watcher.close()
+        latched_before.stop()
+        if "late" in locals():
+            late.stop()
+    output = rec.output()
+    assert f"sequence {sequence} finalized: 2 topic(s), {2 * COUNT} record(s)" in output
+    with mb.MosaicoClient.connect("127.0.0.1", server.port) as client:
+        assert client.sequence_system_info(sequence)["is_locked"] is True
+        imu = client.read_topic_table(sequence, "/robot/imu")
+        tf = client.read_topic_table(sequence, "/robot/tf")
+        assert (imu.ontology_tag, tf.ontology_tag) == ("imu", "frame_transform")
+        assert imu.user_metadata["ros:type"] == "sensor_msgs/msg/Imu"
+        for i, row in enumerate(imu.table.to_pylist()):
+            check_imu(row, make_imu(i))
+        for i, row in enumerate(tf.table.to_pylist()):
+            check_tf(row, make_tf(i))
+
+
+def test_regex_selection_and_exclusion(server: Any, tmp_path: Path) -> None:
+    kept = publisher("imu", "/sel/kept_imu", 5)
+    hidden = publisher("imu", "/sel/secret_imu", 5)
+    rec = recorder(params(tmp_path, server.port, topics={"regex": "^/sel/", "exclude_regex": "secret"}))
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l).rsplit(" ", 1)[1]
+        rec.wait_for(lambda l: "topic added: /sel/kept_imu" in l)
+        rec.popen.send_signal(signal.SIGINT)
+        assert rec.popen.wait(timeout=30) == 0
+    finally:
+        kept.stop()
+        hidden.stop()
+    assert "secret" not in rec.output()
+    with mb.MosaicoClient.connect("127.0.0.1", server.port) as client:
+        assert client.list_topics(sequence) == ["/sel/kept_imu"]
+
+
+def test_unknown_config_key_is_refused(server: Any, tmp_path: Path) -> None:
+    rec = recorder(params(tmp_path, server.port, sequence={"nmae": "typo"}, topics={"all": True}))
+    assert rec.popen.wait(timeout=30) == 2
+    assert "unknown key 'sequence.nmae': remove it or check its spelling" in rec.output()
+
+
+def test_bad_value_is_refused(server: Any, tmp_path: Path) -> None:
+    rec = recorder(params(tmp_path, server.port, sequence={"on_error": "explode"}, topics={"all": True}))
+    assert rec.popen.wait(timeout=30) == 2
+    assert "'sequence.on_error': Input should be 'delete' or 'report'" in rec.output()
+
+
+def test_sequence_name_refused_by_the_server(server: Any, tmp_path: Path) -> None:
+    with mb.MosaicoClient.connect("127.0.0.1", server.port) as client:
+        with client.sequence_create("taken"):
+            pass
+    rec = recorder(params(tmp_path, server.port, sequence={"name": "taken"}, topics={"all": True}))
+    assert rec.popen.wait(timeout=30) == 1
+    assert "sequence 'taken' refused by" in rec.output() and "already exists" in rec.output()
+
+
+def test_unreachable_server_is_named(tmp_path: Path) -> None:
+    rec = recorder(params(tmp_path, 9, server={"timeout_s": 0.5}, topics={"all": True}))
+    assert rec.popen.wait(timeout=30) == 1
+    assert "cannot reach a Mosaico server at 127.0.0.1:9" in rec.output()
