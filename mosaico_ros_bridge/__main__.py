@@ -33,14 +33,17 @@ def _executor() -> rclpy.executors.Executor:
 
 
 def main(argv: list[str] | None = None) -> int:
-    rclpy.init(args=argv if argv is not None else sys.argv, signal_handler_options=SignalHandlerOptions.SIGINT)
+    # Our own handlers: rclpy's would invalidate the context while timers and the executor still run;
+    # here a signal only asks the spin loop to stop, and shutdown happens in order.
+    rclpy.init(args=argv if argv is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO)
     stop: Future = Future()
 
-    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         if not stop.done():
-            stop.set_result("SIGTERM")
+            stop.set_result(signal.Signals(signum).name)
 
-    signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
     try:
         node = RecorderNode()
     except ConfigError as exc:
@@ -79,7 +82,7 @@ def _record(node: RecorderNode, stop: Future) -> int:
             pass
         if node.fatal.done():
             error = node.fatal.result()
-        reason = "fatal error" if error else (stop.result() if stop.done() else "SIGINT")
+        reason = "fatal error" if error else (stop.result() if stop.done() else "ROS shutdown")
         log.info(f"stopping ({reason}); flushing buffered records")
         node.finish(error)
         executor.shutdown()
