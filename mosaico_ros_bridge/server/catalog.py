@@ -13,7 +13,7 @@ from typing import Any, Callable, TypeVar
 
 from mosaico_ros_bridge.protocol import NOTIFY_TYPE_ERROR, Texts, sanitize_name
 from mosaico_ros_bridge.server.errors import ProtocolError
-from mosaico_ros_bridge.server.store import Chunk, Layer, Notify, SequenceState, Store, TopicState
+from mosaico_ros_bridge.server.store import Chunk, Layer, Notify, Resource, SequenceState, Store, TopicState
 
 log = logging.getLogger("mosaico_ros_bridge.server")
 T = TypeVar("T")
@@ -84,7 +84,7 @@ class Catalog:
             clean = sanitize_name(name)
             if clean in self._sequences:
                 raise ProtocolError(Texts.SEQUENCE_EXISTS.format(name=clean))
-            seq = SequenceState(clean, str(uuid.uuid4()), now_ms(), user_metadata)
+            seq = SequenceState(name=clean, key=str(uuid.uuid4()), created_ms=now_ms(), user_metadata=user_metadata)
             self.store.save_sequence(seq)
             self._sequences[clean] = seq
         log.info("sequence created: %s", clean)
@@ -145,8 +145,9 @@ class Catalog:
                 raise ProtocolError(Texts.SEQUENCE_LOCKED_MODIFY)
             if not clean.startswith(seq.name):
                 raise ProtocolError(Texts.UNAUTHORIZED)
-            topic = TopicState(clean, str(uuid.uuid4()), seq.name, now_ms(), user_metadata,
-                               serialization_format, ontology_tag)
+            topic = TopicState(name=clean, key=str(uuid.uuid4()), sequence=seq.name, created_ms=now_ms(),
+                               user_metadata=user_metadata, serialization_format=serialization_format,
+                               ontology_tag=ontology_tag)
             self.store.save_topic(topic)
             self._topics[clean] = topic
             return topic.key
@@ -193,7 +194,7 @@ class Catalog:
         if notify_type != NOTIFY_TYPE_ERROR:
             raise ProtocolError(Texts.UNKNOWN_NOTIFY_TYPE.format(value=notify_type))
         with self._lock:
-            target: SequenceState | TopicState = self.topic(name) if is_topic else self.sequence(name)
+            target: Resource = self.topic(name) if is_topic else self.sequence(name)
             target.notifies.append(Notify(target.name, notify_type, msg, now_ms()))
             self._save(target)
 
@@ -209,7 +210,7 @@ class Catalog:
                 target.notifies.clear()
                 self._save(target)
 
-    def _save(self, target: SequenceState | TopicState) -> None:
+    def _save(self, target: Resource) -> None:
         if isinstance(target, TopicState):
             self.store.save_topic(target)
         else:

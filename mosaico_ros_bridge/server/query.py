@@ -14,7 +14,7 @@ from mosaico_ros_bridge.protocol import Texts
 from mosaico_ros_bridge.server.bodies import BodyError, describe, load_json
 from mosaico_ros_bridge.server.catalog import Catalog
 from mosaico_ros_bridge.server.errors import ProtocolError
-from mosaico_ros_bridge.server.store import SequenceState, TopicState
+from mosaico_ros_bridge.server.store import Resource, TopicState
 
 ALL_OPS = frozenset({"$eq", "$neq", "$lt", "$leq", "$gt", "$geq", "$between", "$in", "$match", "$ex", "$nex"})
 TEXT_OPS = frozenset({"$eq", "$neq", "$in", "$match", "$ex", "$nex"})
@@ -111,7 +111,7 @@ def _filters(section: Any, keys: dict[str, frozenset[str]], prefix: str) -> list
     return ops
 
 
-def _record_matches(record: SequenceState | TopicState, ops: list[tuple[str, Op]], name: str) -> bool:
+def _record_matches(record: Resource, ops: list[tuple[str, Op]], name: str) -> bool:
     for key, op in ops:
         if key.startswith("meta:"):
             value = _metadata_value(record.user_metadata, key[5:], op.operand)

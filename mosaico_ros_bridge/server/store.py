@@ -37,8 +37,10 @@ class Chunk:
     batches: int = 0
 
 
-@dataclass
-class SequenceState:
+@dataclass(kw_only=True)
+class Resource:
+    """What sequences and topics share: locator, write key, creation time, metadata, lock, notes."""
+
     name: str
     key: str
     created_ms: int
@@ -47,17 +49,16 @@ class SequenceState:
     notifies: list[Notify] = field(default_factory=list)
 
 
-@dataclass
-class TopicState:
-    name: str
-    key: str
+@dataclass(kw_only=True)
+class SequenceState(Resource):
+    pass
+
+
+@dataclass(kw_only=True)
+class TopicState(Resource):
     sequence: str
-    created_ms: int
-    user_metadata: Any
     serialization_format: str
     ontology_tag: str
-    locked: bool = False
-    notifies: list[Notify] = field(default_factory=list)
     chunk: Chunk | None = None
 
 
