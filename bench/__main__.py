@@ -1,19 +1,21 @@
-"""`make bench` / `python -m bench [writer] [--quick]`: run the benchmarks and print their tables;
+"""`make bench` / `python -m bench [all|writer|recorder] [--quick]`: run the benchmarks and print their tables;
 figures also go to bench/results/<name>.json."""
 from __future__ import annotations
 
 import argparse
 
-from bench import writer_throughput
+from bench import recorder_vs_baseline, writer_throughput
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", nargs="?", default="writer", choices=["writer"])
+    parser.add_argument("scenario", nargs="?", default="all", choices=["all", "writer", "recorder"])
     parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
     args = parser.parse_args()
-    if args.scenario == "writer":
+    if args.scenario in ("all", "writer"):
         writer_throughput.run(imu=20_000 if args.quick else 100_000, images=30 if args.quick else 150)
+    if args.scenario in ("all", "recorder"):
+        recorder_vs_baseline.main(["--duration", "5" if args.quick else "10"])
 
 
 if __name__ == "__main__":

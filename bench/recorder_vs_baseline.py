@@ -1,0 +1,158 @@
+"""Recorder against a bare rclpy subscriber, side by side in one run (issue: benchmarks).
+
+Per scenario: publishers (own processes, fixed offered rate or flood) into (1) a bare subscriber that
+only counts, normally deserialized, (2) the same with raw=True, (3) the recorder writing to the local
+server, whose records are counted by reading them back from the server. Prints a table; writes
+bench/results/latest.json. Not measured yet: publish->ack latency.
+
+    python -m bench.recorder_vs_baseline [--duration S] [--scenario NAME ...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rclpy.serialization import serialize_message
+
+from bench.common import ServerProcess, save, table
+from bench.publisher import make
+from mosaico_ros_bridge.client import MosaicoClient
+from mosaico_ros_bridge.demo.__main__ import Child
+from mosaico_ros_bridge.info import sequence_rows
+
+TYPES = {"imu": "sensor_msgs/msg/Imu", "image": "sensor_msgs/msg/Image", "cloud": "sensor_msgs/msg/PointCloud2",
+         "odom": "nav_msgs/msg/Odometry", "tf": "tf2_msgs/msg/TFMessage", "tf_static": "tf2_msgs/msg/TFMessage",
+         "gps": "sensor_msgs/msg/NavSatFix"}
+
+
+@dataclass(frozen=True)
+class Stream:
+    kind: str
+    topic: str
+    rate: float = 0.0
+    fanout: int = 1
+
+    def topics(self) -> list[str]:
+        return [self.topic] if self.fanout == 1 else [f"{self.topic}_{i:03d}" for i in range(self.fanout)]
+
+
+SCENARIOS: dict[str, list[Stream]] = {
+    "imu_flood": [Stream("imu", "/imu")],
+    "image_flood": [Stream("image", "/camera/image_raw")],
+    "suite": [Stream("imu", "/imu", 1000), Stream("image", "/cam_left/image_raw", 30),
+              Stream("image", "/cam_right/image_raw", 30), Stream("cloud", "/points", 10), Stream("odom", "/odom", 100),
+              Stream("tf", "/tf", 100), Stream("gps", "/gps/fix", 10), Stream("tf_static", "/tf_static")],
+    "many_topics": [Stream("imu", "/many/imu", 50, fanout=100)],
+}
+
+
+def _publishers(streams: list[Stream], duration: float, env: dict[str, str]) -> list[Child]:
+    return [Child(f"pub {s.topic}", [sys.executable, "-m", "bench.publisher", s.kind, s.topic, "--rate", str(s.rate),
+                                     "--duration", str(duration), "--fanout", str(s.fanout)], env, lambda _: False)
+            for s in streams]
+
+
+def _published(publishers: list[Child]) -> int:
+    total = 0
+    for pub in publishers:
+        pub.proc.wait(timeout=120)
+        total += int(pub.wait_for(r"published (\d+)", 10).group(1))
+    return total
+
+
+def _usage(pid: int) -> tuple[float, float]:
+    """(CPU seconds, peak RSS MB) of a live process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / 100.0  # utime, stime in clock ticks (100 Hz)
+    hwm = next(l for l in Path(f"/proc/{pid}/status").read_text().splitlines() if l.startswith("VmHWM"))
+    return cpu, int(hwm.split()[1]) / 1024
+
+
+def run_baseline(streams: list[Stream], duration: float, raw: bool, env: dict[str, str]) -> dict[str, Any]:
+    specs = [f"{t}={TYPES[s.kind]}" for s in streams for t in s.topics()]
+    sub = Child("baseline", [sys.executable, "-m", "bench.subscriber", *specs, *(["--raw"] if raw else [])], env, lambda _: False)
+    sub.wait_for("ready", 30)
+    published = _published(_publishers(streams, duration, env))
+    time.sleep(1.0)
+    sub.proc.send_signal(signal.SIGINT)
+    result = json.loads(sub.wait_for(r"result (\{.*\})", 30).group(1))
+    return {"published": published, "received": sum(result["counts"].values()), "cpu_s": result["cpu_s"],
+            "peak_rss_mb": result["peak_rss_mb"]}
+
+
+def run_recorder(streams: list[Stream], duration: float, env: dict[str, str]) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="mosaico-bench-rec-"))
+    with ServerProcess() as server:
+        config = work / "record.yaml"
+        config.write_text(json.dumps({"mosaico_recorder": {"ros__parameters": {
+            "server": {"port": server.port}, "sequence": {"name": "bench_{stamp}"},
+            "topics": {"names": [t for s in streams for t in s.topics()], "discovery_period_s": 0.2}}}}))
+        rec = Child("recorder", [sys.executable, "-m", "mosaico_ros_bridge", "--ros-args", "--params-file", str(config)],
+                    env, lambda line: "error" in line.lower())
+        sequence = rec.wait_for(r"sequence created: (\S+)", 30).group(1)
+        published = _published(_publishers(streams, duration, env))
+        time.sleep(1.0)
+        cpu, rss = _usage(rec.proc.pid)
+        rec.proc.send_signal(signal.SIGINT)
+        code = rec.proc.wait(timeout=120)
+        with MosaicoClient.connect("127.0.0.1", server.port) as client:
+            recorded = sum(r.records for r in sequence_rows(client, sequence))
+    return {"published": published, "recorded": recorded, "cpu_s": cpu, "peak_rss_mb": rss, "exit": code}
+
+
+def message_bytes(streams: list[Stream]) -> dict[str, int]:
+    return {s.kind: len(serialize_message(make(s.kind))) for s in streams}
+
+
+def scenario(name: str, duration: float, env: dict[str, str], log: Any = print) -> dict[str, Any]:
+    streams = SCENARIOS[name]
+    log(f"bench: {name}: baseline (deserializing) ...")
+    base = run_baseline(streams, duration, False, env)
+    log(f"bench: {name}: baseline (raw) ...")
+    raw = run_baseline(streams, duration, True, env)
+    log(f"bench: {name}: recorder -> local server ...")
+    rec = run_recorder(streams, duration, env)
+    sizes = message_bytes(streams)
+    mean_bytes = sum(sizes[s.kind] * (s.rate or 1) * s.fanout for s in streams) / sum((s.rate or 1) * s.fanout for s in streams)
+    return {
+        "baseline_msgs_per_s": round(base["received"] / duration, 1), "baseline_raw_msgs_per_s": round(raw["received"] / duration, 1),
+        "recorded_msgs_per_s": round(rec["recorded"] / duration, 1),
+        "baseline_mb_per_s": round(base["received"] * mean_bytes / duration / 1e6, 1),
+        "recorded_mb_per_s": round(rec["recorded"] * mean_bytes / duration / 1e6, 1),
+        "ratio": round(rec["recorded"] / max(base["received"], 1), 3),
+        "drops": rec["published"] - rec["recorded"], "published_in_recorder_run": rec["published"],
+        "baseline_drops": base["published"] - base["received"],
+        "cpu_ratio": round(rec["cpu_s"] / max(base["cpu_s"], 1e-6), 2), "peak_rss_mb": round(rec["peak_rss_mb"], 1),
+        "baseline_peak_rss_mb": round(base["peak_rss_mb"], 1), "recorder_exit": rec["exit"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
+    args = parser.parse_args(argv)
+    import os
+    import random
+
+    env = {**os.environ, "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "PYTHONUNBUFFERED": "1",
+           "ROS_DOMAIN_ID": os.environ.get("ROS_DOMAIN_ID", str(random.randint(102, 215)))}
+    results = {name: scenario(name, args.duration, env) for name in (args.scenario or list(SCENARIOS))}
+    header = ["scenario", "base msg/s", "raw msg/s", "rec msg/s", "ratio", "drops", "base drops", "cpu ratio", "rec RSS MB"]
+    rows = [header] + [[n, str(r["baseline_msgs_per_s"]), str(r["baseline_raw_msgs_per_s"]), str(r["recorded_msgs_per_s"]),
+                        f"{r['ratio']:.2f}", str(r["drops"]), str(r["baseline_drops"]), f"{r['cpu_ratio']:.2f}",
+                        str(r["peak_rss_mb"])] for n, r in results.items()]
+    print(table(rows))
+    print(f"results: {save('latest', results)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
