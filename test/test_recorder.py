@@ -142,3 +142,26 @@ def test_unreachable_server_is_named(tmp_path: Path) -> None:
     rec = recorder(params(tmp_path, 9, server={"timeout_s": 0.5}, topics={"all": True}))
     assert rec.popen.wait(timeout=30) == 1
     assert "cannot reach a Mosaico server at 127.0.0.1:9" in rec.output()
+
+
+def test_server_dying_mid_recording_is_fatal_and_reported(tmp_path: Path) -> None:
+    """The server is killed while a topic streams: the recorder applies on_error and exits 1 naming
+    the failure (recovering from it is the spool's job, a later issue)."""
+    server = Proc(python("-m", "mosaico_ros_bridge.server", "--port", "0", "--store", str(tmp_path / "store")))
+    port = int(server.wait_for(lambda l: "listening on" in l).rsplit(":", 1)[1].split(" ")[0])
+    rec = recorder(params(tmp_path, port, topics={"names": ["/dying/imu"]}, writer={"max_batch_size_records": 10,
+                                                                                  "flush_period_s": 0.1}))
+    pub = Proc(python("-m", "bench.publisher", "imu", "/dying/imu", "--rate", "200", "--duration", "30"),
+               cwd=Path(__file__).resolve().parent.parent)
+    try:
+        rec.wait_for(lambda l: "topic added: /dying/imu" in l)
+        server.wait_for(lambda l: "sequence created" in l)
+        server.popen.kill()
+        assert rec.popen.wait(timeout=30) == 1
+    finally:
+        pub.popen.terminate()
+        pub.stop()
+        server.stop()
+    output = rec.output()
+    assert "upload of topic '/dying/imu' failed" in output or "was not stored" in output, output
+    assert "on_error=report" in output
