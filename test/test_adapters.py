@@ -421,3 +421,32 @@ def test_user_adapters_extend_the_registry() -> None:
     assert registry.adapter("std_msgs/msg/String") is not None
     with pytest.raises(mb.ConfigError, match="'nope:X' cannot be loaded"):
         AdapterRegistry(extra=["nope:X"])
+
+
+@pytest.mark.parametrize("make_image", [
+    lambda: image(3),
+    lambda: sm.Image(),  # empty strings and data
+    lambda: sm.Image(header=std_header(1), height=1, width=3, encoding="", step=3, data=b"\x01\x02\x03"),
+    lambda: sm.Image(header=stdm.Header(frame_id="ü" * 7), height=2, width=1, encoding="mono16", is_bigendian=1, step=2,
+                     data=b"\x00\x01\x02\x03"),
+], ids=["padded", "empty", "no-encoding", "odd-lengths"])
+def test_image_cdr_decoder_agrees_with_deserialize(make_image: Callable[[], sm.Image]) -> None:
+    from mosaico_ros_bridge.adapters.cdr import decode_image
+
+    message = make_image()
+    decoded = decode_image(serialize_message(message))
+    assert decoded is not None
+    expected = deserialize_message(serialize_message(message), sm.Image)
+    assert (decoded.header.stamp.sec, decoded.header.stamp.nanosec, decoded.header.frame_id) == (
+        expected.header.stamp.sec, expected.header.stamp.nanosec, expected.header.frame_id)
+    assert (decoded.height, decoded.width, decoded.encoding, decoded.is_bigendian, decoded.step) == (
+        expected.height, expected.width, expected.encoding, expected.is_bigendian, expected.step)
+    assert bytes(decoded.data) == bytes(expected.data)
+
+
+def test_image_cdr_decoder_declines_big_endian_cdr() -> None:
+    from mosaico_ros_bridge.adapters.cdr import decode_image
+
+    raw = bytearray(serialize_message(image(1)))
+    raw[1] = 0  # CDR_BE representation id
+    assert decode_image(bytes(raw)) is None

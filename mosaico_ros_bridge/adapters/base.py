@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import pyarrow as pa
 from rclpy.serialization import deserialize_message
 
+from mosaico_ros_bridge.adapters.cdr import RawDecoder
 from mosaico_ros_bridge.ontology import Serializable, message_schema
 from mosaico_ros_bridge.ontology.columnar import ColumnarEncoder, Getter, Getters
 from mosaico_ros_bridge.protocol import MESSAGE_HEADER_FIELD, TIMESTAMP_FIELD
@@ -89,6 +90,7 @@ class Adapter:
     getters: Getters
     header_source: str | None = "msg.header"
     options: dict[str, Any] = field(default_factory=dict)
+    raw_decoder: RawDecoder | None = None  # reads CDR directly (large messages); None = deserialize
 
     @property
     def ontology_tag(self) -> str:
@@ -110,21 +112,23 @@ class RosEncoder:
     """BatchEncoder for Received items: deserializes CDR (if raw) and encodes columns, on the topic's
     executor thread, never on the ROS executor."""
 
-    def __init__(self, schema: pa.Schema, getters: Getters, msg_class: type, raw: bool) -> None:
+    def __init__(self, schema: pa.Schema, getters: Getters, msg_class: type, raw: bool,
+                 raw_decoder: RawDecoder | None = None) -> None:
         self.schema = schema
         self._columnar = ColumnarEncoder(schema, getters)
         self._msg_class = msg_class
         self._raw = raw
-
-    @classmethod
-    def for_adapter(cls, adapter: Adapter, msg_class: type, raw: bool) -> "RosEncoder":
-        return cls(adapter.schema(), {**envelope(adapter.header_source), **adapter.getters}, msg_class, raw)
+        self._raw_decoder = raw_decoder
 
     def size_hint(self, item: Received) -> int:
         return len(item.msg) + 64 if self._raw else 256
 
     def encode(self, items: Sequence[Received]) -> pa.RecordBatch:
         if self._raw:
-            items = [Received(r.t, deserialize_message(r.msg, self._msg_class)) for r in items]
+            items = [Received(r.t, self._decode(r.msg)) for r in items]
         return self._columnar.encode(items)
+
+    def _decode(self, raw: bytes) -> Any:
+        decoded = self._raw_decoder(raw) if self._raw_decoder is not None else None
+        return decoded if decoded is not None else deserialize_message(raw, self._msg_class)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from mosaico_ros_bridge import ontology as o
 from mosaico_ros_bridge.adapters.base import NONE, SAME, Adapter, Getters, covariance, header, src, vec
+from mosaico_ros_bridge.adapters.cdr import decode_image
 from mosaico_ros_bridge.ontology.images import ImageFormat, encode_png
 
 HEAD = "msg.header"
@@ -68,13 +69,14 @@ def _image(image_format: ImageFormat) -> Adapter:
         def data(row: Any) -> bytes:
             return encode_png(bytes(row.msg.data), row.msg.height, row.msg.step)
     else:
-        def data(row: Any) -> bytes:
-            return bytes(row.msg.data)
+        def data(row: Any) -> Any:
+            value = row.msg.data  # a CDR memoryview (copied once, into Arrow) or a message's array
+            return value if isinstance(value, memoryview) else bytes(value)
     return Adapter("sensor_msgs/msg/Image", o.Image, {
         "data": data, "format": lambda _: image_format.value, "width": src("msg.width"),
         "height": src("msg.height"), "stride": src("msg.step"), "encoding": src("msg.encoding"),
         "is_bigendian": lambda r: bool(r.msg.is_bigendian), **header("header", HEAD),
-    }, options={"image_format": image_format.value})
+    }, options={"image_format": image_format.value}, raw_decoder=decode_image)
 
 
 IMAGE_RAW = _image(ImageFormat.RAW)
