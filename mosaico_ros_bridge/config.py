@@ -23,8 +23,8 @@ class Strict(BaseModel):
 
 class ServerConfig(Strict):
     host: str = DEFAULT_HOST
-    port: int = Field(DEFAULT_PORT, ge=1, le=65535)
-    timeout_s: float = Field(5.0, gt=0)
+    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
+    timeout_s: float = Field(default=5.0, gt=0)
 
 
 class SequenceConfig(Strict):
@@ -45,7 +45,7 @@ class TopicOptions(Strict):
     image_format: Literal["raw", "png"] = "raw"
     reliability: Literal["auto", "reliable", "best_effort"] = "auto"
     durability: Literal["auto", "volatile", "transient_local"] = "auto"
-    depth: int = Field(0, ge=0)
+    depth: int = Field(default=0, ge=0)
 
 
 class TopicsConfig(Strict):
@@ -53,9 +53,9 @@ class TopicsConfig(Strict):
     regex: str = ""
     exclude_regex: str = ""
     all: bool = False
-    discovery_period_s: float = Field(1.0, gt=0)
+    discovery_period_s: float = Field(default=1.0, gt=0)
     unknown_types: Literal["fallback", "skip", "error"] = "fallback"
-    depth: int = Field(100, ge=1)
+    depth: int = Field(default=100, ge=1)
 
     @field_validator("regex", "exclude_regex")
     @classmethod
@@ -73,13 +73,13 @@ class TopicsConfig(Strict):
 
 
 class WriterSettings(Strict):
-    max_batch_size_bytes: int = Field(DEFAULT_BATCH_BYTES, gt=0, le=MAX_BATCH_BYTES)
-    max_batch_size_records: int = Field(DEFAULT_BATCH_RECORDS, gt=0)
-    flush_period_s: float = Field(1.0, gt=0)
+    max_batch_size_bytes: int = Field(default=DEFAULT_BATCH_BYTES, gt=0, le=MAX_BATCH_BYTES)
+    max_batch_size_records: int = Field(default=DEFAULT_BATCH_RECORDS, gt=0)
+    flush_period_s: float = Field(default=1.0, gt=0)
 
 
 class StatusConfig(Strict):
-    period_s: float = Field(1.0, gt=0)
+    period_s: float = Field(default=1.0, gt=0)
 
 
 class AdaptersConfig(Strict):
@@ -113,7 +113,7 @@ def unflatten(parameters: dict[str, Any]) -> dict[str, Any]:
     return tree
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: Any) -> str:
     key = ".".join(str(p) for p in error["loc"])
     if error["type"] == "extra_forbidden":
         return f"unknown key '{key}': remove it or check its spelling (see config/record.yaml for every key)"

@@ -29,7 +29,8 @@ class RecorderNode(Node):  # type: ignore[misc]
     def __init__(self, node_name: str = NODE_NAME, **kwargs: Any) -> None:
         super().__init__(node_name, allow_undeclared_parameters=True,
                          automatically_declare_parameters_from_overrides=True, **kwargs)
-        parameters = {name: p.value for name, p in self.get_parameters_by_prefix("").items()}
+        by_name: dict[str, Any] = self.get_parameters_by_prefix("")  # rclpy annotates values; returns Parameters
+        parameters = {name: p.value for name, p in by_name.items()}
         self.config: RecorderConfig = load_config(parameters)
         self.registry = AdapterRegistry(self.config.adapters.extra)
         self.fatal: Future = Future()

@@ -65,13 +65,11 @@ ROI = Adapter("sensor_msgs/msg/RegionOfInterest", o.ROI, {**_roi_fields("", "msg
 
 
 def _image(image_format: ImageFormat) -> Adapter:
-    if image_format == ImageFormat.PNG:
-        def data(row: Any) -> bytes:
-            return encode_png(bytes(row.msg.data), row.msg.height, row.msg.step)
-    else:
-        def data(row: Any) -> Any:
-            value = row.msg.data  # a CDR memoryview (copied once, into Arrow) or a message's array
-            return value if isinstance(value, memoryview) else bytes(value)
+    def data(row: Any) -> Any:
+        value = row.msg.data  # a CDR memoryview (copied once, into Arrow) or a message's array
+        if image_format == ImageFormat.PNG:
+            return encode_png(bytes(value), row.msg.height, row.msg.step)
+        return value if isinstance(value, memoryview) else bytes(value)
     return Adapter("sensor_msgs/msg/Image", o.Image, {
         "data": data, "format": lambda _: image_format.value, "width": src("msg.width"),
         "height": src("msg.height"), "stride": src("msg.step"), "encoding": src("msg.encoding"),

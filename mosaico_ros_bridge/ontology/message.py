@@ -34,5 +34,5 @@ class Message(BaseModel):
     def from_row(cls, row: dict[str, Any], data_type: type[Serializable]) -> "Message":
         header = row.get(MESSAGE_HEADER_FIELD)
         has_header = isinstance(header, dict) and any(v is not None for v in header.values())
-        return cls(timestamp_ns=row[TIMESTAMP_FIELD], data=data_type.from_row(row),
-                   message_header=Header.from_row(header) if has_header else None)
+        message_header = Header.model_validate(header) if has_header else None
+        return cls(timestamp_ns=row[TIMESTAMP_FIELD], data=data_type.from_row(row), message_header=message_header)

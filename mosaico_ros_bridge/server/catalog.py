@@ -213,7 +213,7 @@ class Catalog:
     def _save(self, target: Resource) -> None:
         if isinstance(target, TopicState):
             self.store.save_topic(target)
-        else:
+        elif isinstance(target, SequenceState):
             self.store.save_sequence(target)
 
     def sequence_info(self, name: str) -> dict[str, Any]:
