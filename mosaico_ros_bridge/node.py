@@ -74,6 +74,10 @@ class RecorderNode(Node):  # type: ignore[misc]
         """Subscribe to selected topics that appeared since the last look."""
         own_status = self._status.topic_name
         for name, types in self.get_topic_names_and_types():
+            if name in self.topics and len(types) > 1 and name not in self._ignored:
+                self.get_logger().warning(f"topic {name} has several types {types}; recording only "
+                                          f"{self.topics[name].ros_type} messages")
+                self._ignored.add(name)
             if name in self.topics or name in self._ignored or name == own_status:
                 continue
             if not self.config.topics.selects(name):

@@ -165,3 +165,30 @@ def test_server_dying_mid_recording_is_fatal_and_reported(tmp_path: Path) -> Non
     output = rec.output()
     assert "upload of topic '/dying/imu' failed" in output or "was not stored" in output, output
     assert "on_error=report" in output
+
+
+def test_topic_with_several_types_is_reported_and_skipped(server: Any, tmp_path: Path) -> None:
+    as_imu = publisher("imu", "/mixed/topic", 3)
+    as_tf = publisher("tf", "/mixed/topic", 3)
+    clean = publisher("imu", "/mixed/clean", 3)
+    rec = recorder(params(tmp_path, server.port, topics={"regex": "^/mixed/"}))
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l).rsplit(" ", 1)[1]
+        # Seen with both types at once it is skipped; seen first with one type, it keeps that one.
+        wanted = ("topic /mixed/topic has several types", "topic added: /mixed/clean")
+        rec.wait_for(lambda _: all(any(w in line for line in rec.lines) for w in wanted))  # in either order
+        warning = next(line for line in rec.lines if wanted[0] in line)
+        rec.popen.send_signal(signal.SIGINT)
+        assert rec.popen.wait(timeout=30) == 0
+    finally:
+        rec.stop()
+        for proc in (as_imu, as_tf, clean):
+            proc.stop()
+    with mb.MosaicoClient.connect("127.0.0.1", server.port) as client:
+        topics = client.list_topics(sequence)
+        if "not recorded" in warning:
+            assert topics == ["/mixed/clean"]
+        else:
+            assert topics == ["/mixed/clean", "/mixed/topic"] and "recording only" in warning
+            kept = client.read_topic_table(sequence, "/mixed/topic")
+            assert kept.ontology_tag in ("imu", "frame_transform") and kept.table.num_rows == 3

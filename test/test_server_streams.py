@@ -261,3 +261,18 @@ def test_masked_nulls_under_a_null_parent_are_stored(raw: Raw) -> None:
     raw.put("masked_raw/t", raw.topic("masked_raw/t", key), schema,
             [pa.RecordBatch.from_arrays([pa.array([1, 2], pa.int64()), column], schema=schema)])
     assert raw.read("masked_raw/t").column("s").to_pylist() == [None, {"x": 2.0, "tag": "b"}]
+
+
+def test_stop_does_not_hang_on_an_open_upload_and_stores_nothing_of_it(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    first = LocalServer(store)
+    raw = Raw(first.location)
+    key = raw.sequence("open")
+    writer = raw.open_put("open/t", raw.topic("open/t", key), SIMPLE)
+    writer.write_batch(simple_batch([1, 2]))
+    assert first.stop(timeout=1.0) is False
+    with LocalServer(store) as second:
+        again = Raw(second.location)
+        assert again.response("topic_system_info", {"name": "open/t"})["is_locked"] is False
+        assert again.response("topic_system_info", {"name": "open/t"})["chunks_number"] == 0
+    assert not list(store.rglob("*.partial"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -39,8 +40,11 @@ def main(argv: list[str] | None = None) -> int:
              len(server.service.catalog.sequences()))
     while not stop.wait(0.5):
         pass
-    server.stop()
+    clean = server.stop()
     log.info("stopped")
+    if not clean:  # gRPC threads of abandoned calls would keep the interpreter alive
+        sys.stdout.flush()
+        os._exit(0)
     return 0
 
 

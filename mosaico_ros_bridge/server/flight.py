@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -102,8 +103,17 @@ class LocalServer:
     def location(self) -> str:
         return f"grpc://{self.host}:{self.port}"
 
-    def stop(self) -> None:
-        self.service.shutdown()
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop serving; waits at most `timeout` s for open calls (an upload stream a client keeps open
+        would block forever). Returns False if calls were abandoned: their partial files are removed
+        at the next start, so nothing half-written is ever served."""
+        stopper = threading.Thread(target=self.service.shutdown, name="mosaico-server-shutdown", daemon=True)
+        stopper.start()
+        stopper.join(timeout)
+        if stopper.is_alive():
+            log.warning("stopped with upload stream(s) still open after %.0f s; their data was not stored", timeout)
+            return False
+        return True
 
     def __enter__(self) -> "LocalServer":
         return self
