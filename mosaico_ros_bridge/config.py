@@ -82,6 +82,12 @@ class StatusConfig(Strict):
     period_s: float = Field(default=1.0, gt=0)
 
 
+class ExecutorConfig(Strict):
+    """`events` (default) receives several times more small messages/s than `single_threaded`."""
+
+    kind: Literal["events", "single_threaded"] = "events"
+
+
 class AdaptersConfig(Strict):
     extra: list[str] = []
 
@@ -93,6 +99,7 @@ class RecorderConfig(Strict):
     topic_options: dict[str, TopicOptions] = {}
     writer: WriterSettings = WriterSettings()
     status: StatusConfig = StatusConfig()
+    executor: ExecutorConfig = ExecutorConfig()
     adapters: AdaptersConfig = AdaptersConfig()
 
     def options_for(self, topic: str) -> TopicOptions | None:

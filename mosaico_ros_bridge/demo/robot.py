@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import math
+import signal
 import sys
 
 import rclpy
 from geometry_msgs.msg import TransformStamped
 from nav_msgs.msg import Odometry
-from rclpy.executors import ExternalShutdownException
+from rclpy.duration import Duration
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.signals import SignalHandlerOptions
+from rclpy.task import Future
 from sensor_msgs.msg import Image, Imu, LaserScan, NavSatFix
 from tf2_msgs.msg import TFMessage
 
@@ -24,13 +28,10 @@ class Robot(Node):  # type: ignore[misc]
     def __init__(self, wait_for_subscribers: bool) -> None:
         super().__init__("demo_robot")
         self.wait_for_subscribers = wait_for_subscribers
+        types = {"/imu": Imu, "/camera/image_raw": Image, "/odom": Odometry, "/tf": TFMessage,
+                 "/gps/fix": NavSatFix, "/scan": LaserScan}
         reliable = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE)
-        self.pubs = {"/imu": self.create_publisher(Imu, "/imu", reliable),
-                     "/camera/image_raw": self.create_publisher(Image, "/camera/image_raw", reliable),
-                     "/odom": self.create_publisher(Odometry, "/odom", reliable),
-                     "/tf": self.create_publisher(TFMessage, "/tf", reliable),
-                     "/gps/fix": self.create_publisher(NavSatFix, "/gps/fix", reliable),
-                     "/scan": self.create_publisher(LaserScan, "/scan", reliable)}
+        self.pubs = {name: self.create_publisher(cls, name, reliable) for name, cls in types.items()}
         self.counts = {name: 0 for name in [*self.pubs, "/tf_static"]}
         latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.static = self.create_publisher(TFMessage, "/tf_static", latched)
@@ -84,14 +85,23 @@ class Robot(Node):  # type: ignore[misc]
 
 
 def main() -> int:
-    rclpy.init()
+    # Own signal handling: on SIGINT/SIGTERM stop publishing, then wait until every subscriber has
+    # acknowledged what was sent (reliable QoS), so the reported counts were really delivered.
+    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
+    stop = Future()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.done() or stop.set_result(True))
     robot = Robot(wait_for_subscribers="--wait-for-subscribers" in sys.argv)
     print(f"robot: publishing {', '.join(f'{k} {v} Hz' for k, v in RATES.items())}, /tf_static latched", flush=True)
-    try:
-        rclpy.spin(robot)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
+    executor = SingleThreadedExecutor()
+    executor.add_node(robot)
+    while not stop.done():
+        executor.spin_until_future_complete(stop, timeout_sec=0.25)
+    robot.timer.cancel()
+    for publisher in [*robot.pubs.values(), robot.static]:
+        publisher.wait_for_all_acked(Duration(seconds=5))
     print("published " + json.dumps(robot.counts), flush=True)
+    executor.shutdown()
     robot.destroy_node()
     rclpy.try_shutdown()
     return 0
