@@ -130,9 +130,10 @@ def _describe(error: Any) -> str:
 def load_config(parameters: dict[str, Any]) -> RecorderConfig:
     """Validate flattened parameters; ConfigError lists every problem with its key."""
     tree = unflatten(parameters)
-    topics = tree.get("topics", {})
-    if topics.get("names") == [""]:  # ROS cannot express an empty string array; [''] means empty
-        topics["names"] = []
+    for section, key in (("topics", "names"), ("adapters", "extra")):
+        values = tree.get(section, {})
+        if values.get(key) == [""]:  # ROS cannot express an empty string array; [''] means empty
+            values[key] = []
     try:
         config = RecorderConfig.model_validate(tree)
     except ValidationError as exc:
