@@ -270,6 +270,7 @@ def test_stop_does_not_hang_on_an_open_upload_and_stores_nothing_of_it(tmp_path:
     key = raw.sequence("open")
     writer = raw.open_put("open/t", raw.topic("open/t", key), SIMPLE)
     writer.write_batch(simple_batch([1, 2]))
+    wait_until(lambda: any(store.rglob("*.partial")), 20, "the upload to be in progress on the server")
     assert first.stop(timeout=1.0) is False
     with LocalServer(store) as second:
         again = Raw(second.location)
