@@ -6,16 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import signal
 import sys
 
 import rclpy
 from rclpy.experimental import EventsExecutor
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from rclpy.signals import SignalHandlerOptions
-from rclpy.task import Future
 
 from mosaico_ros_bridge.adapters import message_class
+from mosaico_ros_bridge.shutdown import init_with_stop_signals, spin_until
 
 
 def main() -> int:
@@ -23,9 +21,7 @@ def main() -> int:
     parser.add_argument("topics", nargs="+", help="TOPIC=pkg/msg/Type")
     parser.add_argument("--raw", action="store_true")
     args = parser.parse_args()
-    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
-    stop: Future = Future()
-    signal.signal(signal.SIGINT, lambda *_: stop.done() or stop.set_result(True))
+    stop = init_with_stop_signals()
     node = rclpy.create_node("bench_baseline")
     counts: dict[str, int] = {}
     for spec in args.topics:
@@ -42,8 +38,7 @@ def main() -> int:
     executor = EventsExecutor()
     executor.add_node(node)
     print("ready", flush=True)
-    while not stop.done():
-        executor.spin_until_future_complete(stop, timeout_sec=0.25)
+    spin_until(executor, stop)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print("result " + json.dumps({"counts": counts, "cpu_s": usage.ru_utime + usage.ru_stime,
                                   "peak_rss_mb": usage.ru_maxrss / 1024}), flush=True)

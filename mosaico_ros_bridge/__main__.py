@@ -6,18 +6,16 @@ fatal error applies sequence.on_error and exits 1 with the reason; a bad configu
 """
 from __future__ import annotations
 
-import signal
 import sys
-from types import FrameType
 
 import rclpy
 from rclpy.executors import ExternalShutdownException
-from rclpy.signals import SignalHandlerOptions
 from rclpy.task import Future
 
 from mosaico_ros_bridge.client import MosaicoClient
 from mosaico_ros_bridge.errors import ConfigError, MosaicoBridgeError
 from mosaico_ros_bridge.node import RecorderNode
+from mosaico_ros_bridge.shutdown import init_with_stop_signals, spin_until
 
 EXIT_OK, EXIT_FATAL, EXIT_CONFIG = 0, 1, 2
 
@@ -32,17 +30,7 @@ def _executor(kind: str) -> rclpy.executors.Executor:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Our own handlers: rclpy's would invalidate the context while timers and the executor still run;
-    # here a signal only asks the spin loop to stop, and shutdown happens in order.
-    rclpy.init(args=argv if argv is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO)
-    stop: Future = Future()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        if not stop.done():
-            stop.set_result(signal.Signals(signum).name)
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = init_with_stop_signals(argv if argv is not None else sys.argv)
     try:
         node = RecorderNode()
     except ConfigError as exc:
@@ -75,9 +63,8 @@ def _record(node: RecorderNode, stop: Future) -> int:
         executor = _executor(node.config.executor.kind)
         executor.add_node(node)
         try:
-            while not (stop.done() or node.fatal.done()):
-                executor.spin_until_future_complete(node.fatal, timeout_sec=0.25)
-        except (KeyboardInterrupt, ExternalShutdownException):
+            spin_until(executor, node.fatal, stop)
+        except ExternalShutdownException:  # the context was shut down from elsewhere
             pass
         if node.fatal.done():
             error = node.fatal.result()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import signal
 import sys
 
 import rclpy
@@ -15,10 +14,10 @@ from rclpy.duration import Duration
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from rclpy.signals import SignalHandlerOptions
-from rclpy.task import Future
 from sensor_msgs.msg import Image, Imu, LaserScan, NavSatFix
 from tf2_msgs.msg import TFMessage
+
+from mosaico_ros_bridge.shutdown import init_with_stop_signals, spin_until
 
 BASE_HZ = 200
 RATES = {"/imu": 200, "/camera/image_raw": 15, "/odom": 50, "/tf": 50, "/gps/fix": 10, "/scan": 10}
@@ -87,16 +86,12 @@ class Robot(Node):  # type: ignore[misc]
 def main() -> int:
     # Own signal handling: on SIGINT/SIGTERM stop publishing, then wait until every subscriber has
     # acknowledged what was sent (reliable QoS), so the reported counts were really delivered.
-    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
-    stop = Future()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.done() or stop.set_result(True))
+    stop = init_with_stop_signals()
     robot = Robot(wait_for_subscribers="--wait-for-subscribers" in sys.argv)
     print(f"robot: publishing {', '.join(f'{k} {v} Hz' for k, v in RATES.items())}, /tf_static latched", flush=True)
     executor = SingleThreadedExecutor()
     executor.add_node(robot)
-    while not stop.done():
-        executor.spin_until_future_complete(stop, timeout_sec=0.25)
+    spin_until(executor, stop)
     robot.timer.cancel()
     for publisher in [*robot.pubs.values(), robot.static]:
         publisher.wait_for_all_acked(Duration(seconds=5))

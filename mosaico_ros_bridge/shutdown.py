@@ -1,0 +1,34 @@
+"""Orderly shutdown for rclpy processes: SIGINT/SIGTERM only complete a Future; the spin loop sees it
+and the process tears down in order. rclpy's own handlers would invalidate the context while timers
+and executors still run (observed: a SIGINT right after a subscription was created aborted the
+recorder with SIGABRT)."""
+from __future__ import annotations
+
+import signal
+
+import rclpy
+from rclpy.executors import Executor
+from rclpy.signals import SignalHandlerOptions
+from rclpy.task import Future
+
+
+def init_with_stop_signals(args: list[str] | None = None) -> Future:
+    """rclpy.init without its signal handlers; returns a Future done (with the signal's name) on
+    SIGINT or SIGTERM."""
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    stop = Future()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if not stop.done():
+            stop.set_result(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stop
+
+
+def spin_until(executor: Executor, *futures: Future) -> None:
+    """Spin until any future is done, returning to Python at least every 0.25 s so that signal
+    handlers run."""
+    while not any(f.done() for f in futures):
+        executor.spin_until_future_complete(futures[0], timeout_sec=0.25)
