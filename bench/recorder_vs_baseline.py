@@ -93,7 +93,8 @@ def run_recorder(streams: list[Stream], duration: float, env: dict[str, str]) ->
         config = work / "record.yaml"
         config.write_text(json.dumps({"mosaico_recorder": {"ros__parameters": {
             "server": {"port": server.port}, "sequence": {"name": "bench_{stamp}"},
-            "topics": {"names": [t for s in streams for t in s.topics()], "discovery_period_s": 0.2}}}}))
+            "topics": {"names": [t for s in streams for t in s.topics()], "discovery_period_s": 0.2},
+            "spool": {"dir": str(work / "spool")}}}}))
         rec = Child("recorder", [sys.executable, "-m", "mosaico_ros_bridge", "--ros-args", "--params-file", str(config)],
                     env, lambda line: "error" in line.lower())
         sequence = rec.wait_for(r"sequence created: (\S+)", 30).group(1)

@@ -12,6 +12,7 @@ from mosaico_ros_bridge.errors import (
     InvalidName,
     MosaicoBridgeError,
     ServerError,
+    SpoolError,
     UnsupportedMessageType,
     WriterError,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidName",
     "MosaicoBridgeError",
     "ServerError",
+    "SpoolError",
     "UnsupportedMessageType",
     "WriterError",
 ]

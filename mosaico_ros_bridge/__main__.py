@@ -2,7 +2,9 @@
 identically `python -m mosaico_ros_bridge --ros-args --params-file FILE`.
 
 SIGINT, SIGTERM and launch teardown finalize the sequence (buffers flushed first) and exit 0; a
-fatal error applies sequence.on_error and exits 1 with the reason; a bad configuration exits 2.
+fatal error exits 1 with the reason (what was recorded is finalized, or with spool.enabled false
+sequence.on_error applies); a bad configuration exits 2; 3 means stopped while the server was
+unreachable: the data is safe in the spool and uploaded at the next start or by the upload command.
 """
 from __future__ import annotations
 
@@ -12,12 +14,11 @@ import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.task import Future
 
-from mosaico_ros_bridge.client import MosaicoClient
 from mosaico_ros_bridge.errors import ConfigError, MosaicoBridgeError
 from mosaico_ros_bridge.node import RecorderNode
 from mosaico_ros_bridge.shutdown import init_with_stop_signals, spin_until
 
-EXIT_OK, EXIT_FATAL, EXIT_CONFIG = 0, 1, 2
+EXIT_OK, EXIT_FATAL, EXIT_CONFIG, EXIT_KEPT = 0, 1, 2, 3
 
 
 def _executor(kind: str) -> rclpy.executors.Executor:
@@ -46,33 +47,25 @@ def main(argv: list[str] | None = None) -> int:
 
 def _record(node: RecorderNode, stop: Future) -> int:
     log = node.get_logger()
-    server = node.config.server
     try:
-        client = MosaicoClient.connect(server.host, server.port, timeout=server.timeout_s)
+        node.start()
     except MosaicoBridgeError as exc:
-        log.error(str(exc))
+        log.error(f"cannot start recording: {exc}")
         return EXIT_FATAL
-    log.info(f"connected to Mosaico at {server.host}:{server.port}")
-    error: BaseException | None = None
-    with client:
-        try:
-            node.start(client)
-        except MosaicoBridgeError as exc:
-            log.error(f"cannot start recording: {exc}")
-            return EXIT_FATAL
-        executor = _executor(node.config.executor.kind)
-        executor.add_node(node)
-        try:
-            spin_until(executor, node.fatal, stop)
-        except ExternalShutdownException:  # the context was shut down from elsewhere
-            pass
-        if node.fatal.done():
-            error = node.fatal.result()
-        reason = "fatal error" if error else (stop.result() if stop.done() else "ROS shutdown")
-        log.info(f"stopping ({reason}); flushing buffered records")
-        node.finish(error)
-        executor.shutdown()
-    return EXIT_FATAL if error else EXIT_OK
+    executor = _executor(node.config.executor.kind)
+    executor.add_node(node)
+    try:
+        spin_until(executor, node.fatal, stop)
+    except ExternalShutdownException:  # the context was shut down from elsewhere
+        pass
+    error = node.fatal.result() if node.fatal.done() else None
+    reason = "fatal error" if error else (stop.result() if stop.done() else "ROS shutdown")
+    log.info(f"stopping ({reason}); flushing buffered records")
+    report = node.finish(error)
+    executor.shutdown()
+    if error or report.error:
+        return EXIT_FATAL
+    return EXIT_KEPT if report.kept else EXIT_OK
 
 
 if __name__ == "__main__":

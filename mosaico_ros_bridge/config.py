@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mosaico_ros_bridge.errors import ConfigError
 from mosaico_ros_bridge.protocol import DEFAULT_HOST, DEFAULT_PORT
+from mosaico_ros_bridge.spool.directory import default_root
 from mosaico_ros_bridge.writers.config import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_RECORDS, MAX_BATCH_BYTES
 
 # Parameters every rclpy node has; they are not ours to validate.
@@ -27,10 +29,22 @@ class ServerConfig(Strict):
     timeout_s: float = Field(default=5.0, gt=0)
 
 
+class SplitConfig(Strict):
+    """Close the sequence and start `<name>_001`, `_002`... after this long / this many bytes (0 = never)."""
+
+    max_duration_s: float = Field(default=0.0, ge=0)
+    max_bytes: int = Field(default=0, ge=0)
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_duration_s > 0 or self.max_bytes > 0
+
+
 class SequenceConfig(Strict):
     name: str = "recording_{stamp}"
     metadata: dict[str, Any] = {}
     on_error: Literal["delete", "report"] = "report"
+    split: SplitConfig = SplitConfig()
 
     def resolved_name(self, now: float | None = None) -> str:
         """`{stamp}` becomes the UTC start time, e.g. recording_20261125_115400."""
@@ -78,6 +92,22 @@ class WriterSettings(Strict):
     flush_period_s: float = Field(default=1.0, gt=0)
 
 
+class SpoolConfig(Strict):
+    """The local spool that makes a server or network failure, or a crash, lose nothing received."""
+
+    enabled: bool = True
+    dir: str = ""  # empty: $XDG_STATE_HOME/mosaico_ros_bridge/spool (~/.local/state/...)
+    keep: bool = False
+    fsync_period_s: float = Field(default=1.0, gt=0)
+    start_without_server: bool = True
+    retry_max_s: float = Field(default=5.0, gt=0)
+    stop_timeout_s: float = Field(default=10.0, ge=0)
+    upload_leftovers: bool = True
+
+    def root(self) -> Path:
+        return Path(self.dir).expanduser() if self.dir else default_root()
+
+
 class StatusConfig(Strict):
     period_s: float = Field(default=1.0, gt=0)
 
@@ -98,6 +128,7 @@ class RecorderConfig(Strict):
     topics: TopicsConfig = TopicsConfig()
     topic_options: dict[str, TopicOptions] = {}
     writer: WriterSettings = WriterSettings()
+    spool: SpoolConfig = SpoolConfig()
     status: StatusConfig = StatusConfig()
     executor: ExecutorConfig = ExecutorConfig()
     adapters: AdaptersConfig = AdaptersConfig()
@@ -139,6 +170,8 @@ def load_config(parameters: dict[str, Any]) -> RecorderConfig:
     except ValidationError as exc:
         problems = "; ".join(_describe(e) for e in exc.errors())
         raise ConfigError(f"invalid recorder configuration: {problems}") from None
+    if not config.spool.enabled and config.spool.start_without_server:
+        config = config.model_copy(update={"spool": config.spool.model_copy(update={"start_without_server": False})})
     if not (config.topics.all or config.topics.names or config.topics.regex):
         raise ConfigError("no topic selected: set topics.names, topics.regex or topics.all: true")
     return config

@@ -54,3 +54,7 @@ class UnsupportedMessageType(MosaicoBridgeError):
 
 class ConversionError(MosaicoBridgeError):
     """A message could not be converted into its ontology record."""
+
+
+class SpoolError(MosaicoBridgeError):
+    """The local spool cannot be written or read (disk full, unreadable spool directory)."""

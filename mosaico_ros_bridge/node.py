@@ -12,13 +12,12 @@ from rclpy.node import Node
 from rclpy.task import Future
 
 from mosaico_ros_bridge.adapters import AdapterRegistry, Received, TopicPlan, UnknownTypes, message_class
-from mosaico_ros_bridge.client import MosaicoClient
 from mosaico_ros_bridge.config import RecorderConfig, load_config
-from mosaico_ros_bridge.errors import MosaicoBridgeError, UnsupportedMessageType
+from mosaico_ros_bridge.errors import MosaicoBridgeError, UnsupportedMessageType, WriterError
 from mosaico_ros_bridge.ontology.images import ImageFormat
 from mosaico_ros_bridge.qos import adapted_qos, describe
+from mosaico_ros_bridge.recording import Recording, StopReport, TopicSpec
 from mosaico_ros_bridge.status import TopicCounters, status_message
-from mosaico_ros_bridge.writers import OnErrorPolicy, SequenceWriter
 
 NODE_NAME = "mosaico_recorder"
 
@@ -36,22 +35,18 @@ class RecorderNode(Node):  # type: ignore[misc]
         self.fatal: Future = Future()
         self.topics: dict[str, TopicCounters] = {}
         self._ignored: set[str] = set()
-        self._sequence: SequenceWriter | None = None
+        self.recording = Recording(self.config, self.get_logger(), lambda text: self._fail(WriterError(text)))
         self._status = self.create_publisher(DiagnosticArray, "~/status", 10)
 
     @property
     def sequence_name(self) -> str:
-        return self._sequence.name if self._sequence else ""
+        part = self.recording.part
+        return part.name if part else ""
 
-    def start(self, client: MosaicoClient) -> None:
-        """Create the sequence and start discovery, periodic flushes and status."""
+    def start(self) -> None:
+        """Create the sequence (or start into the spool) and start discovery, flushes and status."""
         config = self.config
-        self._sequence = client.sequence_create(
-            config.sequence.resolved_name(), config.sequence.metadata, on_error=OnErrorPolicy(config.sequence.on_error),
-            max_batch_size_bytes=config.writer.max_batch_size_bytes,
-            max_batch_size_records=config.writer.max_batch_size_records)
-        self._sequence.open()
-        self.get_logger().info(f"sequence created: {self._sequence.name}")
+        self.recording.start()
         self.create_timer(config.topics.discovery_period_s, self._guarded(self.discover))
         self.create_timer(config.writer.flush_period_s, self._guarded(self._flush))
         self.create_timer(config.status.period_s, self._guarded(self._publish_status))
@@ -110,18 +105,16 @@ class RecorderNode(Node):  # type: ignore[misc]
         self._subscribe(name, plan, msg_class, adapted_qos(publishers, options, self.config.topics.depth))
 
     def _subscribe(self, name: str, plan: TopicPlan, msg_class: type, qos: Any) -> None:
-        assert self._sequence is not None
         metadata = {**self.config.sequence.metadata, "ros:type": plan.ros_type}
-        writer = self._sequence.create_topic_writer(name, metadata, plan.ontology_tag, plan.serialization_format,
-                                                    plan.encoder(msg_class, raw=True))
-        counters = TopicCounters(name, plan.ros_type, writer)
+        spec = TopicSpec(name, plan.ontology_tag, plan.serialization_format, metadata,
+                         lambda: plan.encoder(msg_class, raw=True))
+        counters = TopicCounters(name, plan.ros_type, self.recording.add_topic(spec))
         self.topics[name] = counters
-        push = writer.push_item
 
         def on_message(raw: bytes) -> None:
             counters.received += 1
-            try:
-                push(Received(time.time_ns(), raw), len(raw), False)
+            try:  # counters.writer changes when the sequence is split (on this same thread)
+                counters.writer.push_item(Received(time.time_ns(), raw), len(raw), False)
             except MosaicoBridgeError as exc:
                 self._fail(exc)
 
@@ -130,6 +123,9 @@ class RecorderNode(Node):  # type: ignore[misc]
         self.get_logger().info(f"topic added: {name} [{plan.ros_type} -> {kind}, {describe(qos)}]")
 
     def _flush(self) -> None:
+        if self.recording.split_due():
+            for name, writer in self.recording.split().items():
+                self.topics[name].writer = writer
         for counters in self.topics.values():
             counters.writer.flush(block=False)
 
@@ -137,23 +133,24 @@ class RecorderNode(Node):  # type: ignore[misc]
         stamp = self.get_clock().now().to_msg()
         self._status.publish(status_message(stamp, self.sequence_name, list(self.topics.values())))
 
-    def finish(self, error: BaseException | None) -> str:
-        """Finalize (error None) or apply on_error; returns the one-line summary that was logged."""
-        if self._sequence is None:
-            return "no sequence was created"
-        try:
-            self._sequence.close(error)
-        except MosaicoBridgeError as exc:
-            error = exc
+    def finish(self, error: BaseException | None) -> StopReport:
+        """Flush and finalize everything (or leave it in the spool); logs one summary line."""
+        report = self.recording.stop(error)
         counts = self.totals()
-        status = self._sequence.sequence_status.value
-        verb = "finalized" if error is None else f"{status} (on_error={self.config.sequence.on_error}: {error})"
-        summary = (f"sequence {self._sequence.name} {verb}: {len(self.topics)} topic(s), {counts['written']} record(s), "
-                   f"{counts['bytes'] / 1e6:.1f} MB, {counts['dropped']} dropped of {counts['received']} received")
-        (self.get_logger().info if error is None else self.get_logger().error)(summary)
-        return summary
+        done = ", ".join(report.finalized) or "none"
+        summary = (f"recording stopped: finalized {done}; {len(self.topics)} topic(s), {counts['written']} record(s), "
+                   f"{counts['bytes'] / 1e6:.1f} MB, {counts['dropped']} dropped and {counts['rejected']} rejected "
+                   f"of {counts['received']} received")
+        if report.error:
+            summary += f"; error: {report.error}"
+        for directory in report.kept:
+            summary += (f"; not uploaded yet, kept in the spool {directory} (it is uploaded at the next start, or "
+                        f"run `python -m mosaico_ros_bridge.upload {directory}`)")
+        (self.get_logger().info if not (report.error or report.kept) else self.get_logger().error)(summary)
+        return report
 
     def totals(self) -> dict[str, int]:
         stats = [t.writer.stats for t in self.topics.values()]
         return {"received": sum(t.received for t in self.topics.values()), "written": sum(s.written for s in stats),
-                "bytes": sum(s.bytes_written for s in stats), "dropped": sum(s.dropped for s in stats)}
+                "bytes": sum(s.bytes_written for s in stats), "dropped": sum(s.dropped for s in stats),
+                "rejected": sum(s.rejected for s in stats)}

@@ -22,7 +22,8 @@ COUNT = 40
 
 def params(tmp_path: Path, port: int, **sections: Any) -> Path:
     body = {"server": {"port": port}, "sequence": {"name": "rec_{stamp}"},
-            "topics": {"discovery_period_s": 0.2}, "status": {"period_s": 0.2}}
+            "topics": {"discovery_period_s": 0.2}, "status": {"period_s": 0.2},
+            "spool": {"dir": str(tmp_path / "spool")}}
     for key, value in sections.items():
         body[key] = {**body.get(key, {}), **value}
     path = tmp_path / "record.yaml"
@@ -87,7 +88,7 @@ def test_signal_finalizes_everything_field_by_field(server: Any, tmp_path: Path,
         if "late" in locals():
             late.stop()
     output = rec.output()
-    assert f"sequence {sequence} finalized: 2 topic(s), {2 * COUNT} record(s)" in output
+    assert f"recording stopped: finalized {sequence}; 2 topic(s), {2 * COUNT} record(s)" in output
     with mb.MosaicoClient.connect("127.0.0.1", server.port) as client:
         assert client.sequence_system_info(sequence)["is_locked"] is True
         imu = client.read_topic_table(sequence, "/robot/imu")
@@ -138,19 +139,21 @@ def test_sequence_name_refused_by_the_server(server: Any, tmp_path: Path) -> Non
     assert "sequence 'taken' refused by" in rec.output() and "already exists" in rec.output()
 
 
-def test_unreachable_server_is_named(tmp_path: Path) -> None:
-    rec = recorder(params(tmp_path, 9, server={"timeout_s": 0.5}, topics={"all": True}))
+def test_unreachable_server_is_named_when_starting_without_it_is_off(tmp_path: Path) -> None:
+    rec = recorder(params(tmp_path, 9, server={"timeout_s": 0.5}, topics={"all": True},
+                          spool={"start_without_server": False}))
     assert rec.popen.wait(timeout=30) == 1
     assert "cannot reach a Mosaico server at 127.0.0.1:9" in rec.output()
 
 
-def test_server_dying_mid_recording_is_fatal_and_reported(tmp_path: Path) -> None:
-    """The server is killed while a topic streams: the recorder applies on_error and exits 1 naming
-    the failure (recovering from it is the spool's job, a later issue)."""
+def test_without_spool_a_dying_server_is_fatal_and_reported(tmp_path: Path) -> None:
+    """spool.enabled false: the server is killed while a topic streams; the recorder applies on_error
+    and exits 1 naming the failure."""
     server = Proc(python("-m", "mosaico_ros_bridge.server", "--port", "0", "--store", str(tmp_path / "store")))
     port = int(server.wait_for(lambda l: "listening on" in l).rsplit(":", 1)[1].split(" ")[0])
     rec = recorder(params(tmp_path, port, topics={"names": ["/dying/imu"]}, writer={"max_batch_size_records": 10,
-                                                                                  "flush_period_s": 0.1}))
+                                                                                  "flush_period_s": 0.1},
+                          spool={"enabled": False}))
     pub = Proc(python("-m", "bench.publisher", "imu", "/dying/imu", "--rate", "200", "--duration", "30"),
                cwd=Path(__file__).resolve().parent.parent)
     try:

@@ -70,6 +70,7 @@ def _params(path: Path, port: int) -> None:
     path.write_text(json.dumps({"mosaico_recorder": {"ros__parameters": {
         "server": {"port": port}, "sequence": {"name": "demo_{stamp}", "metadata": {"robot": "demo_robot", "demo": True}},
         "topics": {"all": True, "exclude_regex": "^/(rosout|parameter_events)$", "discovery_period_s": 0.2},
+        "spool": {"dir": str(path.parent / "spool")},
     }}}))  # JSON is YAML
 
 
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         if code != 0 or robot_code != 0:
             print(f"demo: FAILED: recorder exit {code}, robot exit {robot_code}", flush=True)
             return 1
-        summary = recorder.wait_for(r"finalized: .* (\d+) dropped of (\d+) received", 10)
+        summary = recorder.wait_for(r"recording stopped: finalized .* (\d+) dropped and \d+ rejected of (\d+) received", 10)
         return _report(port, sequence, published, int(summary.group(1)), int(summary.group(2)))
     finally:
         for child in reversed(children):

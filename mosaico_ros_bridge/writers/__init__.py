@@ -4,7 +4,8 @@ from __future__ import annotations
 from mosaico_ros_bridge.writers.config import OnErrorPolicy, SequenceStatus, WriterConfig
 from mosaico_ros_bridge.writers.encoders import BatchEncoder, MessageEncoder
 from mosaico_ros_bridge.writers.sequence import SequenceWriter
-from mosaico_ros_bridge.writers.topic import TopicWriter
+from mosaico_ros_bridge.writers.sinks import BatchSink, FlightSink
+from mosaico_ros_bridge.writers.topic import TopicStats, TopicWriter
 
-__all__ = ["BatchEncoder", "MessageEncoder", "OnErrorPolicy", "SequenceStatus", "SequenceWriter", "TopicWriter",
-           "WriterConfig"]
+__all__ = ["BatchEncoder", "BatchSink", "FlightSink", "MessageEncoder", "OnErrorPolicy", "SequenceStatus",
+           "SequenceWriter", "TopicStats", "TopicWriter", "WriterConfig"]

@@ -13,6 +13,7 @@ from mosaico_ros_bridge.errors import InvalidName, MosaicoBridgeError, WriterErr
 from mosaico_ros_bridge.ontology import Serializable
 from mosaico_ros_bridge.writers.config import OnErrorPolicy, SequenceStatus, WriterConfig
 from mosaico_ros_bridge.writers.encoders import BatchEncoder, MessageEncoder
+from mosaico_ros_bridge.writers.sinks import FlightSink
 from mosaico_ros_bridge.writers.topic import TopicWriter
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ class SequenceWriter:
             report = None
             if self.config.on_error == OnErrorPolicy.Report:
                 report = lambda msg: self._report_topic(locator, msg)  # noqa: E731
-            writer = TopicWriter(topic_name=topic_name, sequence_name=self.name, stream=stream, encoder=encoder,
+            writer = TopicWriter(topic_name=topic_name, sequence_name=self.name, sink=FlightSink(stream), encoder=encoder,
                                  executor=self._executors.acquire(), config=self.config, on_upload_error=report)
             self._writers[clean] = writer
             return writer

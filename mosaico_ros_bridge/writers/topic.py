@@ -8,15 +8,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import pyarrow.flight as fl
+import pyarrow as pa
 
 from mosaico_ros_bridge.errors import WriterError
 from mosaico_ros_bridge.ontology import Message
 from mosaico_ros_bridge.protocol import MAX_MESSAGE_SIZE
 from mosaico_ros_bridge.writers.config import MAX_PENDING_BATCHES, WriterConfig
+from mosaico_ros_bridge.writers.encoders import BatchEncoder
+from mosaico_ros_bridge.writers.sinks import BatchSink
 
 OVERFLOW_FACTOR = 4  # batches a non-blocking push may buffer before refusing
-from mosaico_ros_bridge.writers.encoders import BatchEncoder
+MESSAGE_BUDGET = MAX_MESSAGE_SIZE - 1024 * 1024  # the server's limit less room for IPC framing
+Rejects = Callable[[str, str], None]  # (kind, message): a record was refused, recording goes on
 
 
 @dataclass
@@ -25,6 +28,7 @@ class TopicStats:
 
     pushed: int = 0
     dropped: int = 0
+    rejected: int = 0
     written: int = 0
     batches: int = 0
     bytes_written: int = 0
@@ -33,12 +37,16 @@ class TopicStats:
 class TopicWriter:
     """Buffered, batched writer for one topic. Obtain it from SequenceWriter.topic_create()."""
 
-    def __init__(self, *, topic_name: str, sequence_name: str, stream: fl.FlightStreamWriter,
+    def __init__(self, *, topic_name: str, sequence_name: str, sink: BatchSink,
                  encoder: BatchEncoder, executor: ThreadPoolExecutor, config: WriterConfig,
-                 on_upload_error: Callable[[str], None] | None = None) -> None:
+                 on_upload_error: Callable[[str], None] | None = None, on_reject: Rejects | None = None,
+                 stats: TopicStats | None = None) -> None:
+        """on_reject=None: a record that cannot be encoded or stored fails the topic (the seed API);
+        otherwise it is skipped, counted in stats.rejected and passed to on_reject (the recorder)."""
         self._name = topic_name
         self._sequence = sequence_name
-        self._stream = stream
+        self._sink = sink
+        self._on_reject = on_reject
         self.encoder = encoder
         self._executor = executor
         self._config = config
@@ -50,7 +58,7 @@ class TopicWriter:
         self._futures: list[Future[None]] = []
         self._error: BaseException | None = None
         self._active = True
-        self.stats = TopicStats()
+        self.stats = stats if stats is not None else TopicStats()
 
     @property
     def name(self) -> str:
@@ -124,19 +132,52 @@ class TopicWriter:
         if self._error is not None:
             return
         try:
-            batch = self.encoder.encode(items)
-            if batch.nbytes > MAX_MESSAGE_SIZE:
-                raise WriterError(f"topic {self._name!r} of sequence {self._sequence!r}: a batch of {len(items)} "
-                                  f"record(s) is {batch.nbytes} bytes, over the server's 50 MiB message limit; "
-                                  "lower max_batch_size_bytes (a single record this large cannot be stored)")
-            self._stream.write_batch(batch)
-            self.stats.written += batch.num_rows
-            self.stats.batches += 1
-            self.stats.bytes_written += batch.nbytes
+            for batch in self._fit(self._encode(items)):
+                self._sink.write(batch)
+                self.stats.written += batch.num_rows
+                self.stats.batches += 1
+                self.stats.bytes_written += batch.nbytes
         except Exception as exc:
             self._error = exc
             if self._on_upload_error is not None:
                 self._on_upload_error(f"upload of topic {self._name!r} failed: {exc}")
+
+    def _encode(self, items: list[Any]) -> pa.RecordBatch | None:
+        """The items as one batch; with on_reject, items that cannot be converted are left out."""
+        try:
+            return self.encoder.encode(items)
+        except Exception:
+            if self._on_reject is None:
+                raise
+        good: list[pa.RecordBatch] = []
+        for item in items:
+            try:
+                good.append(self.encoder.encode([item]))
+            except Exception as exc:
+                self._reject("conversion", f"a message could not be converted ({type(exc).__name__}: {exc}); "
+                                           "it was skipped, recording goes on")
+        return pa.concat_batches(good) if good else None
+
+    def _fit(self, batch: pa.RecordBatch | None) -> list[pa.RecordBatch]:
+        """Split a batch over the server's message limit; a single record over it cannot be stored."""
+        if batch is None or batch.num_rows == 0:
+            return []
+        if batch.nbytes <= MESSAGE_BUDGET:
+            return [batch]
+        if batch.num_rows > 1:
+            half = batch.num_rows // 2
+            return self._fit(batch.slice(0, half)) + self._fit(batch.slice(half))
+        text = (f"a record of {batch.nbytes} bytes is over the server's 50 MiB message limit; it cannot be stored "
+                "(compress or downscale it at the source, e.g. image_format: png)")
+        if self._on_reject is None:
+            raise WriterError(f"topic {self._name!r} of sequence {self._sequence!r}: {text}")
+        self._reject("too_large", text + "; it was skipped, recording goes on")
+        return []
+
+    def _reject(self, kind: str, text: str) -> None:
+        self.stats.rejected += 1
+        assert self._on_reject is not None
+        self._on_reject(kind, f"topic {self._name!r} of sequence {self._sequence!r}: {text}")
 
     def _drain(self, flush: bool) -> None:
         """Stop accepting pushes, send (or drop) the buffer, wait for uploads, half-close the stream."""
@@ -149,14 +190,14 @@ class TopicWriter:
         for future in list(self._futures):
             future.result()
         try:
-            self._stream.done_writing()
+            self._sink.done_writing()
         except Exception as exc:
             self._error = self._error or exc
 
     def _close(self) -> None:
         """Wait for the server to store the stream; raises WriterError if this topic's upload failed."""
         try:
-            self._stream.close()
+            self._sink.close()
         except Exception as exc:
             self._error = self._error or exc
         if self._error is not None:

@@ -1,0 +1,357 @@
+"""Recording: the recorder's data path to Mosaico that loses nothing it received. Every batch goes to
+the spool and, while the server is reachable, to the live upload. A background supervisor fsyncs the
+spool, notices a lost server, reconnects with backoff, rebuilds the sequence from the spool, closes
+finished parts (split sequences) and uploads leftover spools of recorders that died."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from mosaico_ros_bridge.client import MosaicoClient
+from mosaico_ros_bridge.client.pools import ExecutorPool
+from mosaico_ros_bridge.config import RecorderConfig
+from mosaico_ros_bridge.errors import ConnectionFailed, SpoolError
+from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
+from mosaico_ros_bridge.spool import SequenceSpool, spool_directories, upload_spool
+from mosaico_ros_bridge.writers import OnErrorPolicy, TopicWriter, WriterConfig
+
+RECONNECT_TIMEOUT_S = 1.0
+FIRST_BACKOFF_S = 0.25
+
+
+class Log(Protocol):
+    def info(self, message: str) -> Any: ...
+    def warning(self, message: str) -> Any: ...
+    def error(self, message: str) -> Any: ...
+
+
+@dataclass
+class StopReport:
+    """What became of the recording: finalized sequences, spools left to upload, the error if any."""
+
+    finalized: list[str] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+    error: str | None = None
+
+
+class Recording:
+    def __init__(self, config: RecorderConfig, log: Log, fatal: Callable[[str], None]) -> None:
+        self.config = config
+        self.log = log
+        self.recording_id = uuid.uuid4().hex
+        self.base_name = config.sequence.resolved_name()
+        self.target = f"{config.server.host}:{config.server.port}"
+        self.finalized: list[str] = []
+        self._fatal = fatal
+        self._writer_config = WriterConfig(on_error=OnErrorPolicy(config.sequence.on_error),
+                                           max_batch_size_bytes=config.writer.max_batch_size_bytes,
+                                           max_batch_size_records=config.writer.max_batch_size_records)
+        self._executors = ExecutorPool(name="mosaico-topic")
+        self._hooks = PartHooks(broken=self._on_broken, spool_lost=self._once, reject=self._on_reject,
+                                fatal=self._fatal)
+        self._specs: dict[str, TopicSpec] = {}
+        self._client: MosaicoClient | None = None
+        self._index = 0
+        self.part: Part | None = None
+        self._closing: list[Part] = []
+        self._pending: list[SequenceSpool] = []
+        self._leftovers: list[Path] = []
+        self._lock = threading.Lock()
+        self._broken = threading.Event()
+        self._broken_reason = ""
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._idle = threading.Event()
+        self._exit = threading.Event()
+        self._said: set[str] = set()
+        self._thread = threading.Thread(target=self._supervise, name="mosaico-recording", daemon=True)
+
+    @property
+    def spooling(self) -> bool:
+        return self.config.spool.enabled
+
+    @property
+    def live(self) -> bool:
+        return self._client is not None
+
+    # -- start / topics / split (ROS executor thread) ---------------------------------------------
+    def start(self) -> Part:
+        """Connect (or, if allowed, start offline into the spool), create the first part, supervise."""
+        if self.spooling and self.config.spool.upload_leftovers:
+            self._leftovers = spool_directories(self.config.spool.root())
+        try:
+            self._client = MosaicoClient.connect(self.config.server.host, self.config.server.port,
+                                                 timeout=self.config.server.timeout_s)
+        except ConnectionFailed as exc:
+            if not self.config.spool.start_without_server:
+                raise
+            self.log.warning(f"{exc} Recording into the spool {self.config.spool.root()} until it is reachable.")
+        self.part = part = self._new_part()
+        if self._client is not None:
+            try:
+                part.go_live(self._client, rename=False, progress=self.log.info)
+            except Exception:
+                if part.spool is not None:
+                    part.spool.remove()
+                self._client.close()
+                raise
+            self.log.info(f"sequence created: {part.name}")
+        else:
+            self.log.info(f"sequence {part.name} recording into the spool {part.spool and part.spool.directory}")
+        self._thread.start()
+        return part
+
+    def _new_part(self) -> Part:
+        split = self.config.sequence.split
+        index, self._index = self._index, self._index + 1
+        name = f"{self.base_name}_{index:03d}" if split.enabled else self.base_name
+        metadata = {**self.config.sequence.metadata, "recording_id": self.recording_id}
+        if split.enabled:
+            metadata["part"] = index
+        spool = None
+        if self.spooling:
+            spool = SequenceSpool.create(self.config.spool.root(), name, metadata, self.target)
+        return Part(name, metadata, spool, self._writer_config, self._executors, self._hooks)
+
+    def add_topic(self, spec: TopicSpec) -> TopicWriter:
+        assert self.part is not None
+        with self._lock:
+            self._specs[spec.name] = spec
+            client = self._client if not self._broken.is_set() else None
+        return self.part.add_topic(spec, client)
+
+    def split_due(self) -> bool:
+        split, part = self.config.sequence.split, self.part
+        if not split.enabled or part is None:
+            return False
+        return ((split.max_duration_s > 0 and time.monotonic() - part.started >= split.max_duration_s)
+                or (split.max_bytes > 0 and part.bytes >= split.max_bytes))
+
+    def split(self) -> dict[str, TopicWriter]:
+        """Start the next part with every topic; the old one is drained and finalized in the background.
+        Returns the new writers (the caller swaps them in on the thread that pushes)."""
+        old, new = self.part, self._new_part()
+        assert old is not None
+        with self._lock:
+            specs = list(self._specs.values())
+            client = self._client if not self._broken.is_set() else None
+        writers = {spec.name: new.add_topic(spec, None) for spec in specs}
+        if client is not None:
+            try:
+                new.go_live(client, rename=True, progress=self.log.info)
+            except Exception as exc:
+                self._on_broken(new.name, exc)
+        with self._lock:
+            self.part = new
+            self._closing.append(old)
+        self.log.info(f"sequence split: {old.name} closing, recording into {new.name}")
+        self._wake.set()
+        return writers
+
+    # -- callbacks from writers (any thread) ------------------------------------------------------
+    def _on_broken(self, what: str, exc: BaseException) -> None:
+        if not self._broken.is_set():
+            self._broken_reason = f"{what}: {exc}".split(". Detail:")[0]
+            self._broken.set()
+            self._wake.set()
+
+    def _on_reject(self, topic: str, kind: str, text: str) -> None:
+        self._once(text, key=f"{topic}\0{kind}")
+
+    def _once(self, text: str, key: str | None = None) -> None:
+        if (key or text) not in self._said:
+            self._said.add(key or text)
+            self.log.error(text)
+
+    # -- supervisor thread ------------------------------------------------------------------------
+    def _supervise(self) -> None:
+        backoff, next_try, last_sync = FIRST_BACKOFF_S, 0.0, time.monotonic()
+        while not self._exit.is_set():
+            self._wake.wait(timeout=0.1)
+            self._wake.clear()
+            now = time.monotonic()
+            if now - last_sync >= self.config.spool.fsync_period_s:
+                self._sync()
+                last_sync = now
+            if self._broken.is_set():
+                self._lose_server()
+            if self._client is None and now >= next_try:
+                if self._reconnect():
+                    backoff = FIRST_BACKOFF_S
+                else:
+                    next_try, backoff = now + backoff, min(backoff * 2, self.config.spool.retry_max_s)
+            self._close_parts()
+            if self._client is not None:
+                self._upload_pending()
+            if self._stopping.is_set() and not self._closing and not self._pending:
+                self._idle.set()
+            elif self._client is not None and not self._stopping.is_set():
+                self._upload_leftovers()
+
+    def _sync(self) -> None:
+        with self._lock:
+            parts = [p for p in (self.part, *self._closing) if p is not None]
+        for part in parts:
+            if part.spool is not None:
+                try:
+                    part.spool.sync()
+                except OSError as exc:
+                    self._once(f"spool {part.spool.directory}: fsync failed ({exc}); check the spool disk")
+
+    def _lose_server(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+            parts = [p for p in (self.part, *self._closing) if p is not None]
+        for part in parts:
+            part.detach()
+        self._broken.clear()  # only now: callbacks of the detached streams are absorbed
+        if client is not None:
+            client.close()
+            self.log.warning(f"Mosaico server {self.target} lost ({self._broken_reason}); recording goes on into the "
+                             f"spool, retrying every <= {self.config.spool.retry_max_s:g} s")
+
+    def _reconnect(self) -> bool:
+        """Connect and rebuild the current part from its spool; False (quietly) while it fails."""
+        try:
+            client = MosaicoClient.connect(self.config.server.host, self.config.server.port,
+                                           timeout=min(self.config.server.timeout_s, RECONNECT_TIMEOUT_S))
+        except ConnectionFailed:
+            return False
+        part = self.part
+        assert part is not None
+        try:
+            resent = part.go_live(client, rename=True, progress=self.log.info)
+        except Exception as exc:
+            part.detach()
+            client.close()
+            self._broken.clear()
+            self._once(f"cannot rebuild sequence {part.name} on {self.target} yet: {exc}")
+            return False
+        with self._lock:
+            self._client = client
+        self.log.info(f"sequence created: {part.name} on {self.target} from the spool ({resent} batch(es) "
+                      "re-sent); recording live")
+        return True
+
+    def _close_parts(self) -> None:
+        """Finalize parts that ended (split or stop); what cannot be finalized now is uploaded later."""
+        while self._closing:
+            part = self._closing[0]
+            part.drain()
+            client = self._client
+            try:
+                if client is None or not part.live:
+                    raise ConnectionFailed("not live")
+                part.finish(client)
+                self._done(part.name, part.spool)
+            except Exception as exc:
+                if client is not None and not isinstance(exc, ConnectionFailed):
+                    self._on_broken(part.name, exc)
+                part.detach()
+                if part.spool is not None:
+                    self._pending.append(part.spool)
+                else:
+                    self._fatal(f"sequence {part.name!r} could not be finalized ({exc}) and has no spool")
+            with self._lock:
+                self._closing.pop(0)
+
+    def _done(self, name: str, spool: SequenceSpool | None) -> None:
+        self.finalized.append(name)
+        if spool is not None:
+            spool.done(self.config.spool.keep)
+        self.log.info(f"sequence finalized: {name}")
+
+    def _upload_pending(self) -> None:
+        while self._pending and self._client is not None:
+            spool = self._pending[0]
+            try:
+                result = upload_spool(self._client, spool, recovered=False, progress=self.log.info)
+            except SpoolError as exc:
+                self.log.error(str(exc))
+            except Exception as exc:
+                self._on_broken(spool.sequence, exc)
+                return
+            else:
+                self._done(result.sequence, spool)
+            self._pending.pop(0)
+
+    def _upload_leftovers(self) -> None:
+        """Spools left by a recorder that died become finalized sequences marked `recovered`."""
+        while self._leftovers and self._client is not None and not self._stopping.is_set():
+            directory = self._leftovers.pop(0)
+            try:
+                spool = SequenceSpool.claim(directory)
+                if spool is None or spool.manifest.uploaded:
+                    if spool is not None:
+                        spool.release()
+                    continue
+            except SpoolError as exc:
+                self.log.error(str(exc))
+                continue
+            try:
+                result = upload_spool(self._client, spool, recovered=True, progress=self.log.info)
+            except Exception as exc:
+                spool.release()
+                self._leftovers.append(directory)
+                self._on_broken(spool.sequence, exc)
+                return
+            spool.done(self.config.spool.keep)
+            self.log.info(f"leftover spool {directory} uploaded as sequence {result.sequence} "
+                          f"({result.records} record(s), recovered)")
+
+    # -- stop (main thread) -----------------------------------------------------------------------
+    def stop(self, error: BaseException | None) -> StopReport:
+        """Flush everything; finalize (or upload from the spool) within spool.stop_timeout_s while the
+        server is unreachable; what is left stays in the spool and is named in the report."""
+        part = self.part
+        if part is None:
+            return StopReport(error=str(error) if error else None)
+        if not self.spooling:
+            return self._stop_without_spool(part, error)
+        part.drain()
+        with self._lock:
+            self._closing.append(part)
+            self.part = None
+        self._stopping.set()
+        self._wake.set()
+        started = time.monotonic()
+        while not self._idle.wait(timeout=0.1):
+            if self._client is None and time.monotonic() - started > self.config.spool.stop_timeout_s:
+                break
+        self._exit.set()
+        self._thread.join(timeout=30)
+        kept = [p.spool for p in self._closing if p.spool is not None] + self._pending
+        for spool in kept:
+            spool.release()
+        self._shutdown()
+        return StopReport(self.finalized, [s.directory for s in kept], str(error) if error else None)
+
+    def _stop_without_spool(self, part: Part, error: BaseException | None) -> StopReport:
+        self._exit.set()
+        self._thread.join(timeout=30)
+        client = self._client
+        try:
+            if error is None and client is not None:
+                part.drain()
+                part.finish(client)
+                self.finalized.append(part.name)
+                return StopReport(self.finalized)
+        except Exception as exc:
+            error = exc
+        reason = f"{type(error).__name__}: {error}"
+        try:
+            part.abandon(client, self.config.sequence.on_error, reason)
+        except Exception as exc:
+            self.log.error(f"could not apply on_error={self.config.sequence.on_error} to {part.name}: {exc}")
+        self._shutdown()
+        return StopReport(error=f"on_error={self.config.sequence.on_error} applied to sequence {part.name!r}: {reason}")
+
+    def _shutdown(self) -> None:
+        self._executors.close()
+        if self._client is not None:
+            self._client.close()
+            self._client = None

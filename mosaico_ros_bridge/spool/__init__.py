@@ -1,0 +1,11 @@
+"""The local spool: every batch the recorder sends is also appended to disk, so a server or network
+failure, or the recorder's own death, loses nothing that was received."""
+from __future__ import annotations
+
+from mosaico_ros_bridge.spool.directory import SequenceSpool, default_root, spool_directories
+from mosaico_ros_bridge.spool.files import SpoolReader, TopicSpool, read_complete
+from mosaico_ros_bridge.spool.manifest import SpoolManifest, SpoolTopic, load_manifest
+from mosaico_ros_bridge.spool.upload import UploadResult, upload_spool
+
+__all__ = ["SequenceSpool", "SpoolManifest", "SpoolReader", "SpoolTopic", "TopicSpool", "UploadResult",
+           "default_root", "load_manifest", "read_complete", "spool_directories", "upload_spool"]

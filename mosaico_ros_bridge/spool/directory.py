@@ -1,0 +1,149 @@
+"""A spooled sequence on disk: `<root>/<sequence>-<id>/` with `sequence.json`, one Arrow IPC file per
+topic and a `lock` file held (flock) by the process using it. A directory nobody holds is a leftover
+of a recorder that died and can be uploaded."""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+
+from mosaico_ros_bridge.errors import SpoolError
+from mosaico_ros_bridge.spool.files import TopicSpool
+from mosaico_ros_bridge.spool.manifest import MANIFEST_FILE, SpoolManifest, SpoolTopic, load_manifest, save_manifest
+
+LOCK_FILE = "lock"
+
+
+def default_root() -> Path:
+    """$XDG_STATE_HOME/mosaico_ros_bridge/spool, i.e. ~/.local/state/mosaico_ros_bridge/spool by default."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "mosaico_ros_bridge" / "spool"
+
+
+def _lock(directory: Path) -> IO[str] | None:
+    handle = open(directory / LOCK_FILE, "a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+class SequenceSpool:
+    """One sequence's spool directory, locked by this process for as long as the object is open."""
+
+    def __init__(self, directory: Path, manifest: SpoolManifest, lock: IO[str]) -> None:
+        self.directory = directory
+        self.manifest = manifest
+        self._lock_handle: IO[str] | None = lock
+        self._topics: list[TopicSpool] = []
+        self._guard = threading.Lock()
+
+    @classmethod
+    def create(cls, root: Path, sequence: str, metadata: dict[str, Any], server: str) -> "SequenceSpool":
+        """A new spool directory for `sequence`; SpoolError names the directory if it cannot be made."""
+        directory = root / f"{sequence}-{uuid.uuid4().hex[:8]}"
+        try:
+            directory.mkdir(parents=True)
+            lock = _lock(directory)
+            assert lock is not None
+            manifest = SpoolManifest(sequence=sequence, metadata=metadata, server=server, created_ns=time.time_ns())
+            save_manifest(directory, manifest)
+        except OSError as exc:
+            raise SpoolError(f"cannot create the spool of sequence {sequence!r} in {root} ({exc}); set spool.dir "
+                             "to a writable directory with free space") from exc
+        return cls(directory, manifest, lock)
+
+    @classmethod
+    def claim(cls, directory: Path) -> "SequenceSpool | None":
+        """Open a leftover spool for upload; None while another process holds it."""
+        lock = _lock(directory)
+        if lock is None:
+            return None
+        try:
+            return cls(directory, load_manifest(directory), lock)
+        except SpoolError:
+            lock.close()
+            raise
+
+    @property
+    def sequence(self) -> str:
+        return self.manifest.sequence
+
+    def add_topic(self, name: str, ontology_tag: str, serialization_format: str,
+                  metadata: dict[str, Any], schema: pa.Schema) -> TopicSpool:
+        """Register a topic in the manifest (first) and return its spool file."""
+        with self._guard:
+            file = f"topic_{len(self.manifest.topics):03d}.arrows"
+            self.manifest.topics.append(SpoolTopic(name=name, file=file, ontology_tag=ontology_tag,
+                                                   serialization_format=serialization_format, metadata=metadata,
+                                                   schema_ipc=SpoolTopic.encode_schema(schema)))
+            self._save()
+            spool = TopicSpool(self.directory / file)
+            self._topics.append(spool)
+            return spool
+
+    def topic_file(self, topic: SpoolTopic) -> Path:
+        return self.directory / topic.file
+
+    def set_key(self, key: str | None, sequence: str | None = None) -> None:
+        with self._guard:
+            self.manifest.key = key
+            if sequence is not None:
+                self.manifest.sequence = sequence
+            self._save()
+
+    def done(self, keep: bool) -> None:
+        """The sequence is finalized on the server: remove the spool, or keep it marked as uploaded."""
+        if not keep:
+            self.remove()
+            return
+        with self._guard:
+            self.manifest.uploaded = True
+            self._save()
+        self.release()
+
+    def _save(self) -> None:
+        try:
+            save_manifest(self.directory, self.manifest)
+        except OSError as exc:
+            raise SpoolError(f"cannot update {self.directory / MANIFEST_FILE} ({exc}); free space on the spool "
+                             "disk or set spool.dir elsewhere") from exc
+
+    def sync(self) -> None:
+        for topic in list(self._topics):
+            topic.sync()
+
+    def close_files(self) -> None:
+        for topic in list(self._topics):
+            topic.close()
+
+    def release(self) -> None:
+        """Let go of the directory (it stays on disk as a leftover to upload later)."""
+        self.close_files()
+        if self._lock_handle is not None:
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    def remove(self) -> None:
+        self.close_files()
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.release()
+
+
+def spool_directories(path: Path) -> list[Path]:
+    """`path` itself if it is a spool directory, else its spool subdirectories (oldest first)."""
+    if (path / MANIFEST_FILE).exists():
+        return [path]
+    if not path.is_dir():
+        return []
+    found = [p for p in path.iterdir() if (p / MANIFEST_FILE).exists()]
+    return sorted(found, key=lambda p: p.stat().st_mtime)

@@ -1,0 +1,91 @@
+"""One topic's spool file: an append-only Arrow IPC stream. Appends go straight to the OS (a reader
+sees them at once); `sync` makes them survive a power cut. A crash leaves at most a truncated last
+batch, which readers skip."""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+
+
+class TopicSpool:
+    """Appends batches of one schema to `path`; thread-safe between the writer and a syncing thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.batches = 0
+        self._file: pa.NativeFile | None = None
+        self._writer: pa.ipc.RecordBatchStreamWriter | None = None
+        self._dirty = False
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def append(self, batch: pa.RecordBatch) -> None:
+        """Raises OSError/ArrowException when the disk refuses (e.g. ENOSPC)."""
+        with self._lock:
+            if self._writer is None:
+                self._file = pa.OSFile(str(self.path), "wb")
+                self._writer = pa.ipc.new_stream(self._file, batch.schema)
+            self._writer.write_batch(batch)
+            self.batches += 1
+            self._dirty = True
+
+    def sync(self) -> None:
+        with self._lock:
+            if self._dirty and self._file is not None and not self._closed:
+                os.fsync(self._file.fileno())
+                self._dirty = False
+
+    def close(self) -> None:
+        """End the stream (end-of-stream marker), sync and close; idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._writer is not None and self._file is not None:
+                try:
+                    self._writer.close()
+                    os.fsync(self._file.fileno())
+                finally:
+                    self._file.close()
+
+    def reader(self) -> "SpoolReader":
+        return SpoolReader(self.path)
+
+
+class SpoolReader:
+    """Reads a spool file's batches in order while it may still be growing (only complete ones)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._reader: pa.ipc.RecordBatchStreamReader | None = None
+
+    def read(self, count: int) -> Iterator[pa.RecordBatch]:
+        """The next `count` batches; the caller knows they were appended completely."""
+        if count <= 0:
+            return
+        if self._reader is None:
+            self._reader = pa.ipc.open_stream(pa.OSFile(str(self.path)))
+        for _ in range(count):
+            yield self._reader.read_next_batch()
+
+
+def read_complete(path: Path) -> Iterator[pa.RecordBatch]:
+    """Every complete batch of a spool file left by a finished or crashed writer (a torn tail is
+    where the data ends; a missing or empty file has none)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        reader = pa.ipc.open_stream(pa.OSFile(str(path)))
+    except (OSError, pa.ArrowException):
+        return
+    while True:
+        try:
+            yield reader.read_next_batch()
+        except StopIteration:
+            return
+        except (OSError, pa.ArrowException):
+            return

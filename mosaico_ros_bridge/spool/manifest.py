@@ -1,0 +1,77 @@
+"""The manifest of one spooled sequence (`sequence.json`): what is needed to upload its topic files
+as a sequence without the recorder that wrote them. Rewritten atomically on every change."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from mosaico_ros_bridge.errors import SpoolError
+
+MANIFEST_FILE = "sequence.json"
+
+
+class SpoolTopic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    file: str
+    ontology_tag: str
+    serialization_format: str
+    metadata: dict[str, Any] = {}
+    schema_ipc: str  # base64 of the Arrow IPC schema, so a topic without batches can still be uploaded
+
+    def schema(self) -> pa.Schema:
+        return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(self.schema_ipc)))
+
+    @staticmethod
+    def encode_schema(schema: pa.Schema) -> str:
+        return base64.b64encode(schema.serialize().to_pybytes()).decode()
+
+
+class SpoolManifest(BaseModel):
+    """`key` is the server's sequence key once created (to abort a broken upload before replacing it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sequence: str
+    metadata: dict[str, Any] = {}
+    server: str = ""
+    created_ns: int
+    key: str | None = None
+    uploaded: bool = False  # finalized on the server; a kept spool (spool.keep) is not uploaded again
+    topics: list[SpoolTopic] = []
+
+
+def save_manifest(directory: Path, manifest: SpoolManifest) -> None:
+    """Write via a synced temp file and rename, then sync the directory (survives a power cut)."""
+    tmp = directory / f".{MANIFEST_FILE}.{uuid.uuid4().hex}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(manifest.model_dump_json(indent=1))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, directory / MANIFEST_FILE)
+    sync_directory(directory)
+
+
+def load_manifest(directory: Path) -> SpoolManifest:
+    path = directory / MANIFEST_FILE
+    try:
+        return SpoolManifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, ValidationError) as exc:
+        raise SpoolError(f"spool {directory} has no readable {MANIFEST_FILE} ({exc}); it cannot be uploaded — "
+                         "check the path (it must be a spool directory or a folder of them)") from exc
+
+
+def sync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

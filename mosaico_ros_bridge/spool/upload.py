@@ -1,0 +1,83 @@
+"""Upload a spooled sequence as a finalized sequence: what replaces a broken upload and what turns the
+spool of a recorder that died into data on the server. Safe to repeat: an earlier, unfinished upload
+of the same spool is aborted first (its key is in the manifest), a finalized one is not redone."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from mosaico_ros_bridge.client.names import topic_locator, validate_topic_name
+from mosaico_ros_bridge.errors import AlreadyExists, Locked, NotFound, ServerError
+from mosaico_ros_bridge.spool.directory import SequenceSpool
+from mosaico_ros_bridge.spool.files import read_complete
+
+if TYPE_CHECKING:
+    from mosaico_ros_bridge.client import MosaicoClient
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    sequence: str
+    records: int
+    batches: int
+    already_finalized: bool = False
+
+
+def clear_previous(client: "MosaicoClient", name: str, key: str) -> str:
+    """Abort our own unfinished upload: 'cleared', 'finalized' (nothing to redo) or 'foreign' (the
+    name now belongs to a sequence we have no key for)."""
+    try:
+        client.actions.sequence_abort(name, key)
+    except NotFound:
+        return "cleared"
+    except Locked:
+        return "finalized"
+    except ServerError as exc:
+        if "bad key" in exc.server_message:
+            return "foreign"
+        raise
+    return "cleared"
+
+
+def create_sequence(client: "MosaicoClient", name: str, metadata: dict[str, object],
+                    progress: Progress) -> tuple[str, str]:
+    """(name, key) of a new sequence: `name`, or `name_2`, `name_3`... when it is taken."""
+    candidate = name
+    for attempt in range(2, 1000):
+        try:
+            return candidate, client.actions.sequence_create(candidate, metadata)
+        except AlreadyExists:
+            candidate = f"{name}_{attempt}"
+            progress(f"sequence {name!r} already exists on the server; using {candidate!r} instead")
+    raise AlreadyExists(f"no free name for sequence {name!r}", action="sequence_create", server_message="")
+
+
+def upload_spool(client: "MosaicoClient", spool: SequenceSpool, *, recovered: bool,
+                 progress: Progress = lambda _: None) -> UploadResult:
+    """Create, fill (every complete batch of every topic) and finalize the spool's sequence."""
+    manifest = spool.manifest
+    if manifest.key is not None:
+        if clear_previous(client, manifest.sequence, manifest.key) == "finalized":
+            return UploadResult(manifest.sequence, 0, 0, already_finalized=True)
+    metadata = {**manifest.metadata, **({"recovered": True} if recovered else {})}
+    name, key = create_sequence(client, manifest.sequence, metadata, progress)
+    spool.set_key(key, name)
+    records = batches = 0
+    for topic in manifest.topics:
+        locator = topic_locator(name, validate_topic_name(topic.name))
+        topic_key = client.actions.topic_create(locator, key, topic.serialization_format, topic.ontology_tag,
+                                                topic.metadata)
+        stream, _ = client.lanes.acquire().do_put(client.actions.put_descriptor(locator, topic_key), topic.schema())
+        count = 0
+        for batch in read_complete(spool.topic_file(topic)):
+            stream.write_batch(batch)
+            count += batch.num_rows
+            batches += 1
+        stream.done_writing()
+        stream.close()
+        records += count
+        progress(f"  {name} {topic.name}: {count} record(s)")
+    client.actions.sequence_finalize(name, key)
+    return UploadResult(name, records, batches)
