@@ -25,7 +25,8 @@ class Notification:
 def server_text(exc: BaseException) -> str:
     """The server's message inside a pyarrow Flight error (prefix and '. Detail: ...' removed)."""
     text = str(exc)
-    for prefix in ("Flight returned internal error, with message: ", "Flight returned invalid argument error, with message: "):
+    for prefix in ("Flight returned internal error, with message: ", "Flight returned invalid argument error, with message: ",
+                   "Flight returned unavailable error, with message: "):
         if text.startswith(prefix):
             text = text[len(prefix):]
     return text.split(". Detail:")[0].split(". gRPC client debug context:")[0]

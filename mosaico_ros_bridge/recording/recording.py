@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from mosaico_ros_bridge.client import MosaicoClient
+from mosaico_ros_bridge.client.actions import server_text
 from mosaico_ros_bridge.client.pools import ExecutorPool
 from mosaico_ros_bridge.config import RecorderConfig
 from mosaico_ros_bridge.errors import ConnectionFailed, SpoolError
@@ -155,7 +156,7 @@ class Recording:
     # -- callbacks from writers (any thread) ------------------------------------------------------
     def _on_broken(self, what: str, exc: BaseException) -> None:
         if not self._broken.is_set():
-            self._broken_reason = f"{what}: {exc}".split(". Detail:")[0]
+            self._broken_reason = f"{what}: {server_text(exc)}"
             self._broken.set()
             self._wake.set()
 

@@ -1,0 +1,200 @@
+"""Nothing lost (issue #9), with real processes: the local server killed -9 and restarted, a server
+that appears only after the recorder started, a recorder killed -9 whose spool is uploaded by the
+upload command or by the next recorder, and sequences split by duration. Every published message is
+read back from the server exactly once."""
+from __future__ import annotations
+
+import signal
+import socket
+from pathlib import Path
+from typing import Any
+
+import mosaico_ros_bridge as mb
+from procs import Proc, python, wait_until
+from test_recorder import StatusWatcher, params, recorder
+
+TOPIC = "/rel/imu"
+FAST = {"max_batch_size_records": 20, "flush_period_s": 0.1}
+
+
+def start_server(store: Path, port: int = 0) -> tuple[Proc, int]:
+    server = Proc(python("-m", "mosaico_ros_bridge.server", "--port", str(port), "--store", str(store)))
+    line = server.wait_for(lambda l: "listening on" in l)
+    return server, int(line.split("listening on ")[1].split(" ")[0].rsplit(":", 1)[1])
+
+
+def stop_server(server: Proc) -> None:
+    server.popen.send_signal(signal.SIGINT)
+    assert server.stop() == 0, server.output()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def stream(count: int, rate: float = 150.0, topic: str = TOPIC, *extra: str) -> Proc:
+    return Proc(python("-m", "stream_publisher", topic, "--count", str(count), "--rate", str(rate), *extra))
+
+
+def numbers(client: mb.MosaicoClient, sequence: str, topic: str = TOPIC) -> list[int]:
+    """The publisher's message numbers as stored, in stored order."""
+    table = client.read_topic_table(sequence, topic).table
+    return [int(h["frame_id"]) for h in table.column("message_header").to_pylist()]
+
+
+def stop_recording(rec: Proc, watcher: StatusWatcher, count: int, topic: str = TOPIC) -> str:
+    """Once the recorder has received `count` messages, SIGINT it; returns its output (exit 0 asserted)."""
+    watcher.wait_received(topic, count, timeout=60)
+    rec.popen.send_signal(signal.SIGINT)
+    assert rec.popen.wait(timeout=60) == 0, rec.output()
+    return rec.output()
+
+
+def test_server_killed_and_restarted_mid_recording_loses_nothing(tmp_path: Path, ros_context: Any) -> None:
+    server, port = start_server(tmp_path / "store")
+    rec = recorder(params(tmp_path, port, topics={"names": [TOPIC]}, writer=FAST, spool={"retry_max_s": 0.5}))
+    watcher = StatusWatcher(ros_context)
+    pub = None
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l).split("sequence created: ")[1].split(" ")[0]
+        pub = stream(600)
+        rec.wait_for(lambda l: f"topic added: {TOPIC}" in l)
+        pub.wait_for(lambda l: l == "progress 150")
+        server.popen.kill()
+        server.popen.wait()
+        rec.wait_for(lambda l: f"Mosaico server 127.0.0.1:{port} lost" in l)
+        pub.wait_for(lambda l: l == "progress 300")  # recording went on while the server was down
+        server, _ = start_server(tmp_path / "store", port)
+        rec.wait_for(lambda l: "from the spool" in l)
+        pub.wait_for(lambda l: l == "published 600")
+        output = stop_recording(rec, watcher, 600)
+    finally:
+        watcher.close()
+        rec.stop()
+        if pub:
+            pub.stop()
+    assert output.count("lost (") == 1 and f"finalized {sequence};" in output, output
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        assert client.list_sequences() == [sequence]
+        assert numbers(client, sequence) == list(range(600))
+    stop_server(server)
+
+
+def test_server_started_after_the_recorder_gets_everything(tmp_path: Path, ros_context: Any) -> None:
+    port = free_port()
+    rec = recorder(params(tmp_path, port, server={"timeout_s": 0.5}, topics={"names": [TOPIC]}, writer=FAST,
+                          spool={"retry_max_s": 0.5}))
+    watcher = StatusWatcher(ros_context)
+    server = pub = None
+    try:
+        rec.wait_for(lambda l: "recording into the spool" in l)
+        pub = stream(300)
+        rec.wait_for(lambda l: f"topic added: {TOPIC}" in l)
+        pub.wait_for(lambda l: l == "progress 100")
+        server, _ = start_server(tmp_path / "store", port)
+        line = rec.wait_for(lambda l: "sequence created:" in l)
+        sequence = line.split("sequence created: ")[1].split(" ")[0]
+        pub.wait_for(lambda l: l == "published 300")
+        stop_recording(rec, watcher, 300)
+    finally:
+        watcher.close()
+        rec.stop()
+        if pub:
+            pub.stop()
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        assert numbers(client, sequence) == list(range(300))
+        assert client.sequence_system_info(sequence)["is_locked"] is True
+    assert server is not None
+    stop_server(server)
+    assert not list((tmp_path / "spool").iterdir()), "the spool of a finalized sequence is removed"
+
+
+def _record_then_kill(tmp_path: Path, port: int, ros_context: Any, count: int) -> str:
+    """A recorder killed -9 after everything it received was spooled; returns its sequence name."""
+    rec = recorder(params(tmp_path, port, topics={"names": [TOPIC]}, writer=FAST, spool={"fsync_period_s": 0.1}))
+    watcher = StatusWatcher(ros_context)
+    pub = None
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l).split("sequence created: ")[1].split(" ")[0]
+        pub = stream(count)
+        rec.wait_for(lambda l: f"topic added: {TOPIC}" in l)
+        pub.wait_for(lambda l: l == f"published {count}")
+        wait_until(lambda: int(watcher.latest.get(TOPIC, {}).get("written", "0")) >= count, 60,
+                   "every message spooled", step=lambda: watcher.executor.spin_once(timeout_sec=0.05))
+        rec.popen.kill()
+        rec.popen.wait()
+    finally:
+        watcher.close()
+        rec.stop()
+        if pub:
+            pub.stop()
+    return sequence
+
+
+def test_recorder_killed_then_upload_command_recovers_everything(tmp_path: Path, ros_context: Any) -> None:
+    server, port = start_server(tmp_path / "store")
+    try:
+        sequence = _record_then_kill(tmp_path, port, ros_context, 200)
+        spool_root = tmp_path / "spool"
+        upload = Proc(python("-m", "mosaico_ros_bridge.upload", str(spool_root), "--server", f"127.0.0.1:{port}"))
+        assert upload.popen.wait(timeout=60) == 0, upload.output()
+        assert f"sequence {sequence} finalized, 200 record(s)" in upload.output()
+        with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+            assert client.list_sequences() == [sequence]  # the killed recorder's broken upload was replaced
+            assert numbers(client, sequence) == list(range(200))
+            metadata = client.sequence_metadata(sequence)
+            assert metadata["recovered"] is True and len(metadata["recording_id"]) == 32
+        again = Proc(python("-m", "mosaico_ros_bridge.upload", str(spool_root), "--server", f"127.0.0.1:{port}"))
+        assert again.popen.wait(timeout=60) == 2
+        assert "is not a spool directory and holds none" in again.output()
+    finally:
+        stop_server(server)
+
+
+def test_recorder_killed_then_next_recorder_uploads_the_leftover(tmp_path: Path, ros_context: Any) -> None:
+    server, port = start_server(tmp_path / "store")
+    try:
+        killed = _record_then_kill(tmp_path, port, ros_context, 120)
+        rec = recorder(params(tmp_path, port, sequence={"name": "next_{stamp}"}, topics={"names": [TOPIC]}))
+        try:
+            rec.wait_for(lambda l: "leftover spool" in l and f"uploaded as sequence {killed} (120 record(s)" in l)
+            rec.popen.send_signal(signal.SIGINT)
+            assert rec.popen.wait(timeout=30) == 0, rec.output()
+        finally:
+            rec.stop()
+        with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+            assert numbers(client, killed) == list(range(120))
+            assert client.sequence_metadata(killed)["recovered"] is True
+    finally:
+        stop_server(server)
+
+
+def test_split_by_duration_parts_hold_every_message(server: Any, tmp_path: Path, ros_context: Any) -> None:
+    rec = recorder(params(tmp_path, server.port, sequence={"name": "parts", "split": {"max_duration_s": 1.0}},
+                          topics={"names": [TOPIC]}, writer=FAST))
+    watcher = StatusWatcher(ros_context)
+    pub = None
+    try:
+        rec.wait_for(lambda l: "sequence created: parts_000" in l)
+        pub = stream(450)
+        rec.wait_for(lambda l: f"topic added: {TOPIC}" in l)
+        pub.wait_for(lambda l: l == "published 450")
+        output = stop_recording(rec, watcher, 450)
+    finally:
+        watcher.close()
+        rec.stop()
+        if pub:
+            pub.stop()
+    with mb.MosaicoClient.connect("127.0.0.1", server.port) as client:
+        parts = sorted(client.list_sequences())
+        assert len(parts) >= 3 and parts == [f"parts_{i:03d}" for i in range(len(parts))], parts
+        metadata = [client.sequence_metadata(p) for p in parts]
+        assert [m["part"] for m in metadata] == list(range(len(parts)))
+        assert len({m["recording_id"] for m in metadata}) == 1
+        stored = [n for p in parts if TOPIC in client.list_topics(p) and client.topic_span(p, TOPIC).records
+                  for n in numbers(client, p)]
+        assert all(client.sequence_system_info(p)["is_locked"] for p in parts)
+    assert stored == list(range(450))
+    assert f"finalized {', '.join(parts)};" in output
