@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from mosaico_ros_bridge.errors import ConfigError
+from mosaico_ros_bridge.client.names import validate_sequence_name
+from mosaico_ros_bridge.errors import ConfigError, InvalidName
 from mosaico_ros_bridge.protocol import DEFAULT_HOST, DEFAULT_PORT
 from mosaico_ros_bridge.spool.directory import default_root
 from mosaico_ros_bridge.writers.config import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_RECORDS, MAX_BATCH_BYTES
@@ -172,6 +173,10 @@ def load_config(parameters: dict[str, Any]) -> RecorderConfig:
         raise ConfigError(f"invalid recorder configuration: {problems}") from None
     if not config.spool.enabled and config.spool.start_without_server:
         config = config.model_copy(update={"spool": config.spool.model_copy(update={"start_without_server": False})})
+    try:
+        validate_sequence_name(config.sequence.resolved_name())
+    except InvalidName as exc:
+        raise ConfigError(f"invalid recorder configuration: 'sequence.name': {exc} ({{stamp}} is allowed)") from None
     if not (config.topics.all or config.topics.names or config.topics.regex):
         raise ConfigError("no topic selected: set topics.names, topics.regex or topics.all: true")
     return config

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from geometry_msgs.msg import TransformStamped
-from sensor_msgs.msg import Imu
+from sensor_msgs.msg import Imu, Joy
 
 
 def make_imu(i: int) -> Imu:
@@ -41,4 +41,9 @@ def make_tf(i: int) -> Any:
     return msg
 
 
-MAKERS = {"imu": make_imu, "tf": make_tf}
+def make_joy(i: int) -> Joy:
+    """A type without an adapter (recorded by the fallback, refused with unknown_types: error)."""
+    return Joy(axes=[0.5 * i, -1.0], buttons=[i, 0, 1])
+
+
+MAKERS = {"imu": make_imu, "tf": make_tf, "joy": make_joy}

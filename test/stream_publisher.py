@@ -18,7 +18,7 @@ from sensor_msgs.msg import CompressedImage, Imu
 def message(i: int, bad_every: int) -> Imu | CompressedImage:
     if bad_every:
         bad = i % bad_every == bad_every - 1
-        msg = CompressedImage(format="tiff-like" if bad else "png", data=bytes([i % 256]) * 8)
+        msg = CompressedImage(format="mystery-codec" if bad else "png", data=bytes([i % 256]) * 8)
     else:
         msg = Imu()
         msg.linear_acceleration.z, msg.orientation.w = 9.81, 1.0
