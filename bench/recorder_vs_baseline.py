@@ -59,12 +59,13 @@ def _publishers(streams: list[Stream], duration: float, env: dict[str, str]) -> 
             for s in streams]
 
 
-def _published(publishers: list[Child]) -> int:
-    total = 0
+def _published(publishers: list[Child]) -> dict[str, int]:
+    """Messages published per publisher (named `pub TOPIC`)."""
+    counts = {}
     for pub in publishers:
         pub.proc.wait(timeout=120)
-        total += int(pub.wait_for(r"published (\d+)", 10).group(1))
-    return total
+        counts[pub.label.split(" ", 1)[1]] = int(pub.wait_for(r"published (\d+)", 10).group(1))
+    return counts
 
 
 def _usage(pid: int) -> tuple[float, float]:
@@ -79,7 +80,7 @@ def run_baseline(streams: list[Stream], duration: float, raw: bool, env: dict[st
     specs = [f"{t}={TYPES[s.kind]}" for s in streams for t in s.topics()]
     sub = Child("baseline", [sys.executable, "-m", "bench.subscriber", *specs, *(["--raw"] if raw else [])], env, lambda _: False)
     sub.wait_for("ready", 30)
-    published = _published(_publishers(streams, duration, env))
+    published = sum(_published(_publishers(streams, duration, env)).values())
     time.sleep(1.0)
     sub.proc.send_signal(signal.SIGINT)
     result = json.loads(sub.wait_for(r"result (\{.*\})", 30).group(1))
@@ -87,39 +88,41 @@ def run_baseline(streams: list[Stream], duration: float, raw: bool, env: dict[st
             "peak_rss_mb": result["peak_rss_mb"]}
 
 
-def run_recorder(streams: list[Stream], duration: float, env: dict[str, str]) -> dict[str, Any]:
+def run_recorder(streams: list[Stream], duration: float, env: dict[str, str], spool: bool) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="mosaico-bench-rec-"))
     with ServerProcess() as server:
         config = work / "record.yaml"
         config.write_text(json.dumps({"mosaico_recorder": {"ros__parameters": {
             "server": {"port": server.port}, "sequence": {"name": "bench_{stamp}"},
             "topics": {"names": [t for s in streams for t in s.topics()], "discovery_period_s": 0.2},
-            "spool": {"dir": str(work / "spool")}}}}))
+            "spool": {"dir": str(work / "spool"), "enabled": spool}}}}))
         rec = Child("recorder", [sys.executable, "-m", "mosaico_ros_bridge", "--ros-args", "--params-file", str(config)],
                     env, lambda line: "error" in line.lower())
         sequence = rec.wait_for(r"sequence created: (\S+)", 30).group(1)
-        published = _published(_publishers(streams, duration, env))
+        per_publisher = _published(_publishers(streams, duration, env))
         time.sleep(1.0)
         cpu, rss = _usage(rec.proc.pid)
         rec.proc.send_signal(signal.SIGINT)
         code = rec.proc.wait(timeout=120)
         with MosaicoClient.connect("127.0.0.1", server.port) as client:
-            recorded = sum(r.records for r in sequence_rows(client, sequence))
-    return {"published": published, "recorded": recorded, "cpu_s": cpu, "peak_rss_mb": rss, "exit": code}
+            rows = {r.topic: r.records for r in sequence_rows(client, sequence)}
+    per_topic = {t: {"published": n, "recorded": rows.get(t, 0)} for t, n in per_publisher.items()} if len(rows) <= 10 else {}
+    return {"published": sum(per_publisher.values()), "recorded": sum(rows.values()), "cpu_s": cpu, "peak_rss_mb": rss,
+            "exit": code, "per_topic": per_topic}
 
 
 def message_bytes(streams: list[Stream]) -> dict[str, int]:
     return {s.kind: len(serialize_message(make(s.kind))) for s in streams}
 
 
-def scenario(name: str, duration: float, env: dict[str, str], log: Any = print) -> dict[str, Any]:
+def scenario(name: str, duration: float, env: dict[str, str], spool: bool = True, log: Any = print) -> dict[str, Any]:
     streams = SCENARIOS[name]
     log(f"bench: {name}: baseline (deserializing) ...")
     base = run_baseline(streams, duration, False, env)
     log(f"bench: {name}: baseline (raw) ...")
     raw = run_baseline(streams, duration, True, env)
-    log(f"bench: {name}: recorder -> local server ...")
-    rec = run_recorder(streams, duration, env)
+    log(f"bench: {name}: recorder -> local server ({'with' if spool else 'without'} spool) ...")
+    rec = run_recorder(streams, duration, env, spool)
     sizes = message_bytes(streams)
     mean_bytes = sum(sizes[s.kind] * (s.rate or 1) * s.fanout for s in streams) / sum((s.rate or 1) * s.fanout for s in streams)
     return {
@@ -132,6 +135,7 @@ def scenario(name: str, duration: float, env: dict[str, str], log: Any = print) 
         "baseline_drops": base["published"] - base["received"],
         "cpu_ratio": round(rec["cpu_s"] / max(base["cpu_s"], 1e-6), 2), "peak_rss_mb": round(rec["peak_rss_mb"], 1),
         "baseline_peak_rss_mb": round(base["peak_rss_mb"], 1), "recorder_exit": rec["exit"],
+        "spool": spool, "per_topic": rec["per_topic"],
     }
 
 
@@ -139,13 +143,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
+    parser.add_argument("--no-spool", action="store_true", help="record with spool.enabled false (its cost)")
     args = parser.parse_args(argv)
     import os
     import random
 
     env = {**os.environ, "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "PYTHONUNBUFFERED": "1",
            "ROS_DOMAIN_ID": os.environ.get("ROS_DOMAIN_ID", str(random.randint(102, 215)))}
-    results = {name: scenario(name, args.duration, env) for name in (args.scenario or list(SCENARIOS))}
+    results = {name: scenario(name, args.duration, env, not args.no_spool) for name in (args.scenario or list(SCENARIOS))}
     header = ["scenario", "base msg/s", "raw msg/s", "rec msg/s", "ratio", "drops", "base drops", "cpu ratio", "rec RSS MB"]
     rows = [header] + [[n, str(r["baseline_msgs_per_s"]), str(r["baseline_raw_msgs_per_s"]), str(r["recorded_msgs_per_s"]),
                         f"{r['ratio']:.2f}", str(r["drops"]), str(r["baseline_drops"]), f"{r['cpu_ratio']:.2f}",

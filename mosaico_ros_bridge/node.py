@@ -131,7 +131,7 @@ class RecorderNode(Node):  # type: ignore[misc]
 
     def _publish_status(self) -> None:
         stamp = self.get_clock().now().to_msg()
-        self._status.publish(status_message(stamp, self.sequence_name, list(self.topics.values())))
+        self._status.publish(status_message(stamp, self.sequence_name, list(self.topics.values()), self.recording.live))
 
     def finish(self, error: BaseException | None) -> StopReport:
         """Flush and finalize everything (or leave it in the spool); logs one summary line."""

@@ -41,15 +41,18 @@ class TopicCounters:
         return self.writer.buffered
 
 
-def status_message(stamp: object, sequence: str, topics: list[TopicCounters]) -> DiagnosticArray:
+def status_message(stamp: object, sequence: str, topics: list[TopicCounters], live: bool = True) -> DiagnosticArray:
+    """One DiagnosticStatus per topic; `upload` says whether data reaches the server now or only the spool."""
     array = DiagnosticArray()
     array.header.stamp = stamp
     for topic in topics:
         stats = topic.writer.stats
         values = {"ros_type": topic.ros_type, "received": topic.received, "written": stats.written,
-                  "dropped": topic.dropped, "bytes": stats.bytes_written, "rate_hz": f"{topic.sample_rate():.2f}",
-                  "queue_depth": topic.queue_depth, "pending_batches": topic.writer.pending_batches}
-        level = DiagnosticStatus.OK if topic.dropped == 0 and topic.writer.is_active() else DiagnosticStatus.WARN
+                  "dropped": topic.dropped, "rejected": stats.rejected, "bytes": stats.bytes_written, "rate_hz": f"{topic.sample_rate():.2f}",
+                  "queue_depth": topic.queue_depth, "pending_batches": topic.writer.pending_batches,
+                  "upload": "live" if live else "spool only (server unreachable)"}
+        healthy = topic.dropped == 0 and stats.rejected == 0 and topic.writer.is_active() and live
+        level = DiagnosticStatus.OK if healthy else DiagnosticStatus.WARN
         array.status.append(DiagnosticStatus(
             level=level, name=f"mosaico_recorder: {topic.name}", hardware_id=sequence,
             message=f"{topic.rate_hz:.1f} Hz, {stats.written} written, {topic.dropped} dropped",

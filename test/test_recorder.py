@@ -62,6 +62,10 @@ class StatusWatcher:
                    f"recorder status to show {count} received on {topic}",
                    step=lambda: self.executor.spin_once(timeout_sec=0.05))
 
+    def wait_value(self, topic: str, key: str, value: str, timeout: float = 30) -> None:
+        wait_until(lambda: self.latest.get(topic, {}).get(key) == value, timeout,
+                   f"recorder status {key}={value!r} on {topic}", step=lambda: self.executor.spin_once(timeout_sec=0.05))
+
     def close(self) -> None:
         self.executor.shutdown()
         self.node.destroy_node()

@@ -9,6 +9,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import mosaico_ros_bridge as mb
 from procs import Proc, python, wait_until
 from test_recorder import StatusWatcher, params, recorder
@@ -65,9 +67,11 @@ def test_server_killed_and_restarted_mid_recording_loses_nothing(tmp_path: Path,
         server.popen.kill()
         server.popen.wait()
         rec.wait_for(lambda l: f"Mosaico server 127.0.0.1:{port} lost" in l)
+        watcher.wait_value(TOPIC, "upload", "spool only (server unreachable)")
         pub.wait_for(lambda l: l == "progress 300")  # recording went on while the server was down
         server, _ = start_server(tmp_path / "store", port)
         rec.wait_for(lambda l: "from the spool" in l)
+        watcher.wait_value(TOPIC, "upload", "live")
         pub.wait_for(lambda l: l == "published 600")
         output = stop_recording(rec, watcher, 600)
     finally:
@@ -171,8 +175,9 @@ def test_recorder_killed_then_next_recorder_uploads_the_leftover(tmp_path: Path,
         stop_server(server)
 
 
-def test_split_by_duration_parts_hold_every_message(server: Any, tmp_path: Path, ros_context: Any) -> None:
-    rec = recorder(params(tmp_path, server.port, sequence={"name": "parts", "split": {"max_duration_s": 1.0}},
+@pytest.mark.parametrize("split", [{"max_duration_s": 1.0}, {"max_bytes": 40_000}], ids=["duration", "bytes"])
+def test_split_parts_hold_every_message(server: Any, tmp_path: Path, ros_context: Any, split: dict[str, Any]) -> None:
+    rec = recorder(params(tmp_path, server.port, sequence={"name": "parts", "split": split},
                           topics={"names": [TOPIC]}, writer=FAST))
     watcher = StatusWatcher(ros_context)
     pub = None
@@ -198,3 +203,33 @@ def test_split_by_duration_parts_hold_every_message(server: Any, tmp_path: Path,
         assert all(client.sequence_system_info(p)["is_locked"] for p in parts)
     assert stored == list(range(450))
     assert f"finalized {', '.join(parts)};" in output
+
+
+def test_name_taken_while_offline_is_uploaded_under_a_free_name(tmp_path: Path, ros_context: Any) -> None:
+    first, port = start_server(tmp_path / "store")
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        with client.sequence_create("taken"):
+            pass
+    stop_server(first)
+    rec = recorder(params(tmp_path, port, server={"timeout_s": 0.5}, sequence={"name": "taken"},
+                          topics={"names": [TOPIC]}, writer=FAST, spool={"retry_max_s": 0.5}))
+    watcher = StatusWatcher(ros_context)
+    pub = stream(100)
+    server = None
+    try:
+        rec.wait_for(lambda l: "recording into the spool" in l)
+        pub.wait_for(lambda l: l == "published 100")
+        watcher.wait_received(TOPIC, 100)
+        server, _ = start_server(tmp_path / "store", port)
+        rec.wait_for(lambda l: "sequence 'taken' already exists on the server; using 'taken_2' instead" in l)
+        rec.wait_for(lambda l: "sequence created: taken_2" in l)
+        stop_recording(rec, watcher, 100)
+    finally:
+        watcher.close()
+        rec.stop()
+        pub.stop()
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        assert numbers(client, "taken_2") == list(range(100))
+        assert client.list_topics("taken") == []
+    assert server is not None
+    stop_server(server)
