@@ -13,7 +13,8 @@ from rclpy.task import Future
 
 from mosaico_ros_bridge.adapters import AdapterRegistry, Received, TopicPlan, UnknownTypes, message_class
 from mosaico_ros_bridge.config import RecorderConfig, load_config
-from mosaico_ros_bridge.errors import MosaicoBridgeError, UnsupportedMessageType, WriterError
+from mosaico_ros_bridge.client.names import validate_topic_name
+from mosaico_ros_bridge.errors import InvalidName, MosaicoBridgeError, UnsupportedMessageType, WriterError
 from mosaico_ros_bridge.ontology.images import ImageFormat
 from mosaico_ros_bridge.qos import adapted_qos, describe
 from mosaico_ros_bridge.recording import Recording, StopReport, TopicSpec
@@ -87,6 +88,12 @@ class RecorderNode(Node):  # type: ignore[misc]
 
     def _add_topic(self, name: str, ros_type: str, publishers: list[Any]) -> None:
         options = self.config.options_for(name)
+        try:
+            validate_topic_name(name)
+        except InvalidName as exc:  # e.g. hidden topics ('/_x'): the server's read path cannot serve them
+            self.get_logger().error(f"{exc}; topic not recorded (exclude it with topics.exclude_regex)")
+            self._ignored.add(name)
+            return
         try:
             msg_class = message_class(ros_type)
             plan = self.registry.plan(ros_type, msg_class, topic=name,

@@ -152,3 +152,22 @@ def test_spool_disk_full_goes_on_to_the_server_and_loses_nothing(server: Any, tm
     with mb.MosaicoClient.connect("127.0.0.1", server.port) as client:
         assert numbers(client, sequence, "/full/imu") == list(range(2000))
     assert sys.executable
+
+
+def test_topic_name_the_server_cannot_serve_is_skipped_and_named(server: Any, tmp_path: Path) -> None:
+    hidden = publisher("imu", "/_hidden/imu", 3)
+    fine = publisher("imu", "/shown/imu", 3)
+    rec = recorder(params(tmp_path, server.port, topics={"names": ["/_hidden/imu", "/shown/imu"]}))
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l).rsplit(" ", 1)[1]
+        rec.wait_for(lambda l: "topic name '/_hidden/imu' must start with a letter or digit" in l
+                     and "topic not recorded" in l)
+        rec.wait_for(lambda l: "topic added: /shown/imu" in l)
+        rec.popen.send_signal(signal.SIGINT)
+        assert rec.popen.wait(timeout=30) == 0, rec.output()
+    finally:
+        rec.stop()
+        hidden.stop()
+        fine.stop()
+    with mb.MosaicoClient.connect("127.0.0.1", server.port) as client:
+        assert client.list_topics(sequence) == ["/shown/imu"]
