@@ -3,6 +3,7 @@ and nothing already accepted lost. Real recorder processes and the local server;
 record goes through the recorder's Recording in-process (a 51 MiB ROS message is not worth DDS)."""
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
@@ -19,7 +20,7 @@ from mosaico_ros_bridge.recording import Recording, TopicSpec
 from mosaico_ros_bridge.writers import MessageEncoder
 from procs import Proc, python
 from test_recorder import COUNT, StatusWatcher, params, publisher, recorder
-from test_spool import numbers, stream
+from test_spool import free_port, numbers, start_server, stop_server, stream
 
 
 def test_sequence_name_the_server_would_reject_is_refused_before_anything(server: Any, tmp_path: Path) -> None:
@@ -171,3 +172,45 @@ def test_topic_name_the_server_cannot_serve_is_skipped_and_named(server: Any, tm
         fine.stop()
     with mb.MosaicoClient.connect("127.0.0.1", server.port) as client:
         assert client.list_topics(sequence) == ["/shown/imu"]
+
+
+def test_spool_disk_full_while_the_server_is_down_stops_and_keeps_what_was_spooled(tmp_path: Path) -> None:
+    """No server and a full spool: nothing can keep new data, so the recorder stops naming both; what
+    was spooled before uploads completely (the upload runs in the recorder's mount namespace)."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    reason = _can_mount_tmpfs(spool)
+    if reason:
+        pytest.skip(reason)
+    port = free_port()
+    config = params(tmp_path, port, server={"timeout_s": 0.5}, topics={"names": ["/full/imu"]},
+                    writer={"max_batch_size_records": 50}, spool={"stop_timeout_s": 0.0})
+    script = (f"mount -t tmpfs -o size=192k tmpfs '{spool}' && \"$0\" \"$@\"; echo \"recorder exit $?\"; read go; "
+              f"\"$0\" -m mosaico_ros_bridge.upload '{spool}' --server 127.0.0.1:{port}; echo \"upload exit $?\"")
+    both = Proc(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script,
+                 *python("-m", "mosaico_ros_bridge", "--ros-args", "--params-file", str(config))])
+    pub = stream(3000, 1000.0, "/full/imu")
+    server = None
+    try:
+        both.wait_for(lambda l: "the spool cannot be written" in l and "the server is not reachable" in l)
+        both.wait_for(lambda l: l == "recorder exit 1")
+        server, _ = start_server(tmp_path / "store", port)
+        assert both.popen.stdin is not None
+        both.popen.stdin.write("go\n")
+        both.popen.stdin.flush()
+        both.wait_for(lambda l: l == "upload exit 0")
+    finally:
+        both.stop()
+        pub.stop()
+    output = both.output()
+    assert "No space left on device" in output and "free space on the spool disk (spool.dir)" in output, output
+    summary = re.search(r"(\d+) record\(s\), .* (\d+) dropped and 0 rejected of (\d+) received", output)
+    assert summary is not None, output
+    written, dropped, received = map(int, summary.groups())
+    assert dropped > 0 and written + dropped == received  # the batch the full disk refused is counted
+    sequence = next(l for l in both.lines if "uploading " in l).split(" as sequence ")[1].split(" ")[0]
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        stored = numbers(client, sequence, "/full/imu")
+    assert len(stored) == written and stored == list(range(written))
+    assert server is not None
+    stop_server(server)

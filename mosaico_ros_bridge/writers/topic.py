@@ -129,15 +129,20 @@ class TopicWriter:
         return taken
 
     def _send(self, items: list[Any]) -> None:
+        """Encode and deliver; records lost to a failure are counted in stats.dropped."""
         if self._error is not None:
+            self.stats.dropped += len(items)
             return
+        done, rejected = 0, self.stats.rejected
         try:
             for batch in self._fit(self._encode(items)):
                 self._sink.write(batch)
+                done += batch.num_rows
                 self.stats.written += batch.num_rows
                 self.stats.batches += 1
                 self.stats.bytes_written += batch.nbytes
         except Exception as exc:
+            self.stats.dropped += len(items) - done - (self.stats.rejected - rejected)
             self._error = exc
             if self._on_upload_error is not None:
                 self._on_upload_error(f"upload of topic {self._name!r} failed: {exc}")
@@ -186,7 +191,7 @@ class TopicWriter:
             self.flush()
         else:
             with self._lock:
-                self._take()
+                self.stats.dropped += len(self._take()[0])
         for future in list(self._futures):
             future.result()
         try:
