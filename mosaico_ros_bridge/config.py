@@ -28,6 +28,7 @@ class ServerConfig(Strict):
     host: str = DEFAULT_HOST
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     timeout_s: float = Field(default=5.0, gt=0)
+    stall_timeout_s: float = Field(default=5.0, gt=0)
 
 
 class SplitConfig(Strict):

@@ -170,7 +170,7 @@ def test_without_spool_a_dying_server_is_fatal_and_reported(tmp_path: Path) -> N
         pub.stop()
         server.stop()
     output = rec.output()
-    assert "upload of topic '/dying/imu' failed" in output or "was not stored" in output, output
+    assert "upload of '/dying/imu' failed" in output or "was not stored" in output, output
     assert "on_error=report" in output
 
 

@@ -4,6 +4,7 @@ upload command or by the next recorder, and sequences split by duration. Every p
 read back from the server exactly once."""
 from __future__ import annotations
 
+import os
 import signal
 import socket
 from pathlib import Path
@@ -70,7 +71,7 @@ def test_server_killed_and_restarted_mid_recording_loses_nothing(tmp_path: Path,
         watcher.wait_value(TOPIC, "upload", "spool only (server unreachable)")
         pub.wait_for(lambda l: l == "progress 300")  # recording went on while the server was down
         server, _ = start_server(tmp_path / "store", port)
-        rec.wait_for(lambda l: "from the spool" in l)
+        rec.wait_for(lambda l: "spooled batch(es), then recording live" in l)
         watcher.wait_value(TOPIC, "upload", "live")
         pub.wait_for(lambda l: l == "published 600")
         output = stop_recording(rec, watcher, 600)
@@ -83,6 +84,36 @@ def test_server_killed_and_restarted_mid_recording_loses_nothing(tmp_path: Path,
     with mb.MosaicoClient.connect("127.0.0.1", port) as client:
         assert client.list_sequences() == [sequence]
         assert numbers(client, sequence) == list(range(600))
+    stop_server(server)
+
+
+def test_stalled_server_is_detected_and_nothing_lost(tmp_path: Path, ros_context: Any) -> None:
+    """The server stops answering without closing anything (SIGSTOP, like a network that silently
+    drops packets): uploads stall, the recorder notices, keeps spooling, and rebuilds after SIGCONT."""
+    server, port = start_server(tmp_path / "store")
+    rec = recorder(params(tmp_path, port, server={"timeout_s": 1.0, "stall_timeout_s": 1.0},
+                          topics={"names": ["/rel/blob"]}, writer=FAST, spool={"retry_max_s": 0.5}))
+    watcher = StatusWatcher(ros_context)
+    pub = stream(500, 100.0, "/rel/blob", "--payload", "200000")
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l).split("sequence created: ")[1].split(" ")[0]
+        pub.wait_for(lambda l: l == "progress 100")
+        os.kill(server.popen.pid, signal.SIGSTOP)
+        rec.wait_for(lambda l: f"Mosaico server 127.0.0.1:{port} lost" in l)
+        pub.wait_for(lambda l: l == "progress 300")
+        os.kill(server.popen.pid, signal.SIGCONT)
+        rec.wait_for(lambda l: "spooled batch(es), then recording live" in l)
+        pub.wait_for(lambda l: l == "published 500")
+        output = stop_recording(rec, watcher, 500, "/rel/blob")
+    finally:
+        os.kill(server.popen.pid, signal.SIGCONT)
+        watcher.close()
+        rec.stop()
+        pub.stop()
+    assert "0 dropped and 0 rejected of 500 received" in output, output
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        assert client.list_sequences() == [sequence]
+        assert numbers(client, sequence, "/rel/blob") == list(range(500))
     stop_server(server)
 
 

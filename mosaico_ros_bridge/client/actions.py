@@ -53,16 +53,17 @@ HINTS = {
 class SeedActions:
     """Every control operation of the seed dialect over one FlightClient (`target` names host:port)."""
 
-    def __init__(self, client: fl.FlightClient, target: str) -> None:
+    def __init__(self, client: fl.FlightClient, target: str, timeout: float | None = None) -> None:
         self.client = client
         self.target = target
+        self._options = fl.FlightCallOptions(timeout=timeout) if timeout else None
 
     def call(self, action: Action, body: dict[str, Any], subject: str) -> dict[str, Any] | None:
         """Send one action; returns its `response` (None for `empty`) or raises a ServerError child."""
         payload = json.dumps(body, allow_nan=False).encode()
         try:
-            results = list(self.client.do_action(fl.Action(action.value, payload)))
-        except fl.FlightUnavailableError as exc:
+            results = list(self.client.do_action(fl.Action(action.value, payload), options=self._options))
+        except (fl.FlightUnavailableError, fl.FlightTimedOutError) as exc:
             raise ConnectionFailed(f"{action.value} {subject}: Mosaico server at {self.target} is unreachable "
                                    f"({server_text(exc)}); check that it is running and reachable") from exc
         except (fl.FlightError, pa.ArrowException) as exc:

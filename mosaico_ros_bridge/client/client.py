@@ -23,20 +23,21 @@ from mosaico_ros_bridge.writers.sequence import SequenceWriter
 class MosaicoClient:
     """A connection to a Mosaico server. Use `MosaicoClient.connect(host, port)` as a context manager."""
 
-    def __init__(self, host: str, port: int, *, pool_size: int | None = None) -> None:
+    def __init__(self, host: str, port: int, *, pool_size: int | None = None, call_timeout: float | None = None) -> None:
         self.host, self.port = host, port
         self.location = f"grpc://{host}:{port}"
         self._control = fl.FlightClient(self.location)
-        self.actions = SeedActions(self._control, f"{host}:{port}")
+        self.actions = SeedActions(self._control, f"{host}:{port}", call_timeout)
         self.lanes = LanePool(self.location, pool_size)
         self.executors = ExecutorPool(pool_size)
         self._closed = False
 
     @classmethod
     def connect(cls, host: str = "localhost", port: int = DEFAULT_PORT, *, timeout: float = 5.0,
-                pool_size: int | None = None) -> "MosaicoClient":
-        """Connect and probe readiness (ListFlights); ConnectionFailed names host:port and what to check."""
-        client = cls(host, port, pool_size=pool_size)
+                pool_size: int | None = None, call_timeout: float | None = None) -> "MosaicoClient":
+        """Connect and probe readiness; ConnectionFailed names host:port and what to check.
+        call_timeout bounds every control action (None: wait as long as the server takes)."""
+        client = cls(host, port, pool_size=pool_size, call_timeout=call_timeout)
         try:
             client._control.wait_for_available(timeout=timeout)
         except (fl.FlightError, pa.ArrowException) as exc:

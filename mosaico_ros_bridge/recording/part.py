@@ -7,16 +7,12 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-import pyarrow.flight as fl
-
 from mosaico_ros_bridge.client.names import topic_locator, validate_topic_name
 from mosaico_ros_bridge.client.pools import ExecutorPool
 from mosaico_ros_bridge.recording.sink import Broken, SpooledSink
 from mosaico_ros_bridge.spool import SequenceSpool
 from mosaico_ros_bridge.spool.upload import clear_previous, create_sequence
 from mosaico_ros_bridge.writers import BatchEncoder, TopicStats, TopicWriter, WriterConfig
-
-CLOSE_WAIT_S = 2.0
 
 if TYPE_CHECKING:
     from mosaico_ros_bridge.client import MosaicoClient
@@ -39,6 +35,7 @@ class PartTopic:
     spec: TopicSpec
     sink: SpooledSink
     writer: TopicWriter
+    opened: bool = False  # created on the server sequence of the current key, stream attached
 
 
 @dataclass(frozen=True)
@@ -78,8 +75,8 @@ class Part:
     def batches(self) -> int:
         return sum(t.sink.batches for t in self.topics.values())
 
-    def add_topic(self, spec: TopicSpec, client: "MosaicoClient | None") -> TopicWriter:
-        """Spool file first; then, with a client and a live sequence, its upload stream."""
+    def add_topic(self, spec: TopicSpec) -> TopicWriter:
+        """The topic's spool file and writer; its upload is opened by the supervisor (no network here)."""
         with self._lock:
             encoder = spec.encoder()
             spool = None
@@ -91,24 +88,18 @@ class Part:
                                  executor=self._executors.acquire(), config=self._config,
                                  on_upload_error=self._hooks.fatal, stats=spec.stats,
                                  on_reject=lambda kind, text: self._hooks.reject(spec.name, kind, text))
-            topic = PartTopic(spec, sink, writer)
-            self.topics[spec.name] = topic
-            if client is not None and self.key is not None:
-                try:
-                    self._open_topic(client, topic)
-                except Exception as exc:
-                    if self.spool is None:
-                        raise
-                    self._hooks.broken(spec.name, exc)
+            self.topics[spec.name] = PartTopic(spec, sink, writer)
             return writer
 
     def go_live(self, client: "MosaicoClient", *, rename: bool, progress: Callable[[str], None]) -> int:
-        """(Re)create the sequence (an earlier broken one is aborted first), give every topic a stream
-        fed from its spool, then go live. Returns the batches re-sent. Raises on any failure."""
+        """(Re)create the sequence (an earlier broken one is aborted first) and give every topic a
+        stream, fed first from its spool. Returns the batches to re-send. Raises on any failure."""
         with self._lock:
             if self.key is not None and clear_previous(client, self.name, self.key) == "finalized":
                 raise RuntimeError(f"sequence {self.name!r} is already finalized")
             self.key = None
+            for topic in self.topics.values():
+                topic.opened = False
             if rename:
                 self.name, key = create_sequence(client, self.name, self.metadata, progress)
             else:
@@ -116,9 +107,19 @@ class Part:
             self.key = key
             if self.spool is not None:
                 self.spool.set_key(key, self.name)
-            return sum(self._open_topic(client, topic) for topic in self.topics.values())
+            return sum(t.sink.batches for t in self.open_topics(client))
 
-    def _open_topic(self, client: "MosaicoClient", topic: PartTopic) -> int:
+    def open_topics(self, client: "MosaicoClient") -> list[PartTopic]:
+        """Create and attach the topics not yet on the live sequence; returns them."""
+        with self._lock:
+            if self.key is None:
+                return []
+            missing = [t for t in self.topics.values() if not t.opened]
+            for topic in missing:
+                self._open_topic(client, topic)
+            return missing
+
+    def _open_topic(self, client: "MosaicoClient", topic: PartTopic) -> None:
         assert self.key is not None
         spec = topic.spec
         locator = topic_locator(self.name, validate_topic_name(spec.name))
@@ -130,32 +131,29 @@ class Part:
         except Exception:
             client.actions.topic_delete(locator)
             raise
-        return topic.sink.attach(stream)
+        topic.sink.attach(stream)
+        topic.opened = True
 
     def detach(self) -> None:
-        """Forget the server side (after a failure); the streams are closed in the background."""
+        """Forget the server side (after a failure); each uplink closes its stream if it still can."""
         with self._lock:
-            closers = []
             for topic in self.topics.values():
-                stream = topic.sink.detach()
-                if stream is not None:
-                    closers.append(threading.Thread(target=_close_quietly, args=(stream,), daemon=True))
-                    closers[-1].start()
-            deadline = time.monotonic() + CLOSE_WAIT_S
-            for closer in closers:  # a dead connection must not hold the recording up
-                closer.join(max(0.0, deadline - time.monotonic()))
+                topic.sink.detach()
+
+    def stalled(self, timeout: float) -> bool:
+        return any(t.sink.uplink is not None and t.sink.uplink.stalled(timeout) for t in self.topics.values())
 
     def drain(self) -> None:
         """Everything buffered goes through the encoders into the spool (and the live streams)."""
         for topic in list(self.topics.values()):
             topic.writer._drain(flush=True)
 
-    def finish(self, client: "MosaicoClient") -> None:
+    def finish(self, client: "MosaicoClient", stall_timeout: float) -> None:
         """Complete every stream and finalize the sequence; raises if anything did not make it."""
         with self._lock:
             assert self.key is not None
             for topic in self.topics.values():
-                topic.sink.finish()
+                topic.sink.finish(stall_timeout)
             client.actions.sequence_finalize(self.name, self.key)
 
     def abandon(self, client: "MosaicoClient | None", on_error: str, reason: str) -> None:
@@ -163,9 +161,7 @@ class Part:
         with self._lock:
             for topic in self.topics.values():
                 topic.writer._drain(flush=False)
-                stream = topic.sink.detach()
-                if stream is not None:
-                    _close_quietly(stream)
+                topic.sink.detach()
             if client is None or self.key is None:
                 return
             if on_error == "delete":
@@ -173,10 +169,3 @@ class Part:
             else:
                 client.actions.notify(self.name, reason, topic=False)
 
-
-def _close_quietly(stream: fl.FlightStreamWriter) -> None:
-    try:
-        stream.done_writing()
-        stream.close()
-    except Exception:
-        pass

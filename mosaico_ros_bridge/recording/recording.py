@@ -17,6 +17,7 @@ from mosaico_ros_bridge.client.pools import ExecutorPool
 from mosaico_ros_bridge.config import RecorderConfig
 from mosaico_ros_bridge.errors import ConnectionFailed, SpoolError
 from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
+from mosaico_ros_bridge.recording.sink import UploadStalled
 from mosaico_ros_bridge.spool import SequenceSpool, spool_directories, upload_spool
 from mosaico_ros_bridge.writers import OnErrorPolicy, TopicWriter, WriterConfig
 
@@ -85,8 +86,7 @@ class Recording:
         if self.spooling and self.config.spool.upload_leftovers:
             self._leftovers = spool_directories(self.config.spool.root())
         try:
-            self._client = MosaicoClient.connect(self.config.server.host, self.config.server.port,
-                                                 timeout=self.config.server.timeout_s)
+            self._client = self._connect(self.config.server.timeout_s)
         except ConnectionFailed as exc:
             if not self.config.spool.start_without_server:
                 raise
@@ -106,6 +106,11 @@ class Recording:
         self._thread.start()
         return part
 
+    def _connect(self, timeout: float) -> MosaicoClient:
+        """A client whose control calls time out (a stalled server must not hang the recorder)."""
+        server = self.config.server
+        return MosaicoClient.connect(server.host, server.port, timeout=timeout, call_timeout=server.timeout_s)
+
     def _new_part(self) -> Part:
         split = self.config.sequence.split
         index, self._index = self._index, self._index + 1
@@ -119,11 +124,21 @@ class Recording:
         return Part(name, metadata, spool, self._writer_config, self._executors, self._hooks)
 
     def add_topic(self, spec: TopicSpec) -> TopicWriter:
+        """The topic's writer; the supervisor opens its upload (the caller's thread never waits on the network)."""
         assert self.part is not None
         with self._lock:
             self._specs[spec.name] = spec
-            client = self._client if not self._broken.is_set() else None
-        return self.part.add_topic(spec, client)
+        writer = self.part.add_topic(spec)
+        if not self.spooling:  # without a spool nothing may be written before the stream exists
+            self._open_now(self.part)
+        self._wake.set()
+        return writer
+
+    def _open_now(self, part: Part) -> None:
+        assert self._client is not None
+        if part.key is None:
+            part.go_live(self._client, rename=False, progress=self.log.info)
+        part.open_topics(self._client)
 
     def split_due(self) -> bool:
         split, part = self.config.sequence.split, self.part
@@ -139,13 +154,9 @@ class Recording:
         assert old is not None
         with self._lock:
             specs = list(self._specs.values())
-            client = self._client if not self._broken.is_set() else None
-        writers = {spec.name: new.add_topic(spec, None) for spec in specs}
-        if client is not None:
-            try:
-                new.go_live(client, rename=True, progress=self.log.info)
-            except Exception as exc:
-                self._on_broken(new.name, exc)
+        writers = {spec.name: new.add_topic(spec) for spec in specs}
+        if not self.spooling:
+            self._open_now(new)
         with self._lock:
             self.part = new
             self._closing.append(old)
@@ -155,6 +166,9 @@ class Recording:
 
     # -- callbacks from writers (any thread) ------------------------------------------------------
     def _on_broken(self, what: str, exc: BaseException) -> None:
+        if not self.spooling:  # nothing else keeps the data: the recording must stop
+            self._fatal(f"upload of {what!r} failed: {server_text(exc)}")
+            return
         if not self._broken.is_set():
             self._broken_reason = f"{what}: {server_text(exc)}"
             self._broken.set()
@@ -178,6 +192,7 @@ class Recording:
             if now - last_sync >= self.config.spool.fsync_period_s:
                 self._sync()
                 last_sync = now
+            self._check_stall()
             if self._broken.is_set():
                 self._lose_server()
             if self._client is None and now >= next_try:
@@ -185,6 +200,7 @@ class Recording:
                     backoff = FIRST_BACKOFF_S
                 else:
                     next_try, backoff = now + backoff, min(backoff * 2, self.config.spool.retry_max_s)
+            self._open_current()
             self._close_parts()
             if self._client is not None:
                 self._upload_pending()
@@ -203,6 +219,27 @@ class Recording:
                 except OSError as exc:
                     self._once(f"spool {part.spool.directory}: fsync failed ({exc}); check the spool disk")
 
+    def _open_current(self) -> None:
+        """Put the current part (new after a split) and its new topics on the live server."""
+        part, client = self.part, self._client
+        if part is None or client is None:
+            return
+        try:
+            if part.key is None:
+                part.go_live(client, rename=True, progress=self.log.info)
+                self.log.info(f"sequence created: {part.name}")
+            part.open_topics(client)
+        except Exception as exc:
+            self._on_broken(part.name, exc)
+
+    def _check_stall(self) -> None:
+        timeout = self.config.server.stall_timeout_s
+        with self._lock:
+            parts = [p for p in (self.part, *self._closing) if p is not None]
+        for part in parts:
+            if self._client is not None and part.stalled(timeout):
+                self._on_broken(part.name, UploadStalled(f"no upload progress for {timeout:g} s"))
+
     def _lose_server(self) -> None:
         with self._lock:
             client, self._client = self._client, None
@@ -218,8 +255,7 @@ class Recording:
     def _reconnect(self) -> bool:
         """Connect and rebuild the current part from its spool; False (quietly) while it fails."""
         try:
-            client = MosaicoClient.connect(self.config.server.host, self.config.server.port,
-                                           timeout=min(self.config.server.timeout_s, RECONNECT_TIMEOUT_S))
+            client = self._connect(min(self.config.server.timeout_s, RECONNECT_TIMEOUT_S))
         except ConnectionFailed:
             return False
         part = self.part
@@ -234,8 +270,8 @@ class Recording:
             return False
         with self._lock:
             self._client = client
-        self.log.info(f"sequence created: {part.name} on {self.target} from the spool ({resent} batch(es) "
-                      "re-sent); recording live")
+        self.log.info(f"sequence created: {part.name} on {self.target}; re-sending {resent} spooled batch(es), "
+                      "then recording live")
         return True
 
     def _close_parts(self) -> None:
@@ -247,7 +283,7 @@ class Recording:
             try:
                 if client is None or not part.live:
                     raise ConnectionFailed("not live")
-                part.finish(client)
+                part.finish(client, self.config.server.stall_timeout_s)
                 self._done(part.name, part.spool)
             except Exception as exc:
                 if client is not None and not isinstance(exc, ConnectionFailed):
@@ -338,18 +374,20 @@ class Recording:
         try:
             if error is None and client is not None:
                 part.drain()
-                part.finish(client)
+                part.finish(client, self.config.server.stall_timeout_s)
                 self.finalized.append(part.name)
                 return StopReport(self.finalized)
         except Exception as exc:
             error = exc
         reason = f"{type(error).__name__}: {error}"
+        policy = f"on_error={self.config.sequence.on_error}"
         try:
             part.abandon(client, self.config.sequence.on_error, reason)
+            outcome = f"{policy} applied to sequence {part.name!r}"
         except Exception as exc:
-            self.log.error(f"could not apply on_error={self.config.sequence.on_error} to {part.name}: {exc}")
+            outcome = f"{policy} could not be applied to sequence {part.name!r} ({exc})"
         self._shutdown()
-        return StopReport(error=f"on_error={self.config.sequence.on_error} applied to sequence {part.name!r}: {reason}")
+        return StopReport(error=f"{outcome}: {reason}")
 
     def _shutdown(self) -> None:
         self._executors.close()

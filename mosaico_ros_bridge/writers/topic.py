@@ -81,8 +81,13 @@ class TopicWriter:
         """push() for any item the topic's encoder understands (the recorder's raw path).
 
         With block=False it never waits: when uploads lag so far that OVERFLOW_FACTOR batches are
-        buffered, the item is refused, counted in stats.dropped, and False is returned."""
-        self._check_open()
+        buffered, the item is refused, counted in stats.dropped, and False is returned. An item
+        refused because the writer is closed or failed (WriterError) is counted as dropped too."""
+        try:
+            self._check_open()
+        except WriterError:
+            self.stats.dropped += 1
+            raise
         with self._lock:
             if not block and (self._buffer_bytes >= OVERFLOW_FACTOR * self._config.max_batch_size_bytes
                               or len(self._buffer) >= OVERFLOW_FACTOR * self._config.max_batch_size_records):
