@@ -27,7 +27,7 @@ class SpoolTopic(BaseModel):
     metadata: dict[str, Any] = {}
     schema_ipc: str  # base64 of the Arrow IPC schema, so a topic without batches can still be uploaded
 
-    def schema(self) -> pa.Schema:
+    def arrow_schema(self) -> pa.Schema:
         return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(self.schema_ipc)))
 
     @staticmethod

@@ -72,7 +72,7 @@ def upload_spool(client: "MosaicoClient", spool: SequenceSpool, *, recovered: bo
         locator = topic_locator(name, validate_topic_name(topic.name))
         topic_key = client.actions.topic_create(locator, key, topic.serialization_format, topic.ontology_tag,
                                                 topic.metadata)
-        stream, _ = client.lanes.acquire().do_put(client.actions.put_descriptor(locator, topic_key), topic.schema())
+        stream, _ = client.lanes.acquire().do_put(client.actions.put_descriptor(locator, topic_key), topic.arrow_schema())
         count = 0
         for batch in read_complete(spool.topic_file(topic)):
             stream.write_batch(batch)
