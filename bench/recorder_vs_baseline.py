@@ -104,11 +104,12 @@ def run_recorder(streams: list[Stream], duration: float, env: dict[str, str], sp
         cpu, rss = _usage(rec.proc.pid)
         rec.proc.send_signal(signal.SIGINT)
         code = rec.proc.wait(timeout=120)
+        summary = rec.wait_for(r"(\d+) dropped and \d+ rejected of (\d+) received", 30)
         with MosaicoClient.connect("127.0.0.1", server.port) as client:
             rows = {r.topic: r.records for r in sequence_rows(client, sequence)}
     per_topic = {t: {"published": n, "recorded": rows.get(t, 0)} for t, n in per_publisher.items()} if len(rows) <= 10 else {}
     return {"published": sum(per_publisher.values()), "recorded": sum(rows.values()), "cpu_s": cpu, "peak_rss_mb": rss,
-            "exit": code, "per_topic": per_topic}
+            "exit": code, "per_topic": per_topic, "dropped": int(summary.group(1)), "received": int(summary.group(2))}
 
 
 def message_bytes(streams: list[Stream]) -> dict[str, int]:
@@ -136,6 +137,7 @@ def scenario(name: str, duration: float, env: dict[str, str], spool: bool = True
         "cpu_ratio": round(rec["cpu_s"] / max(base["cpu_s"], 1e-6), 2), "peak_rss_mb": round(rec["peak_rss_mb"], 1),
         "baseline_peak_rss_mb": round(base["peak_rss_mb"], 1), "recorder_exit": rec["exit"],
         "spool": spool, "per_topic": rec["per_topic"],
+        "recorder_received": rec["received"], "recorder_dropped": rec["dropped"],
     }
 
 

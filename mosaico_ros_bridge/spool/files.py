@@ -21,7 +21,8 @@ class TopicSpool:
         self._writer: pa.ipc.RecordBatchStreamWriter | None = None
         self._dirty = False
         self._closed = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # appends and close
+        self._sync_lock = threading.Lock()  # sync and close: an fsync must not hold appends up
 
     def append(self, batch: pa.RecordBatch) -> None:
         """Raises OSError/ArrowException when the disk refuses (e.g. ENOSPC)."""
@@ -34,15 +35,18 @@ class TopicSpool:
             self._dirty = True
 
     def sync(self) -> None:
-        with self._lock:
-            if self._dirty and self._file is not None and not self._closed:
-                os.fsync(self._file.fileno())
+        with self._sync_lock:
+            with self._lock:
+                if not self._dirty or self._file is None or self._closed:
+                    return
                 self._dirty = False
+                fd = self._file.fileno()
+            os.fsync(fd)  # the file cannot be closed meanwhile: close takes _sync_lock
 
     def close(self) -> None:
         """End the stream, sync and close; idempotent. A full disk only loses the end-of-stream
         marker, which readers do not need."""
-        with self._lock:
+        with self._sync_lock, self._lock:
             if self._closed:
                 return
             self._closed = True
