@@ -52,6 +52,7 @@ def main() -> int:
     msg_type = type(make(args.kind))
     names = [args.topic] if args.fanout == 1 else [f"{args.topic}_{i:03d}" for i in range(args.fanout)]
     pubs = [node.create_publisher(msg_type, name, qos) for name in names]
+    print(f"started {time.time_ns()}", flush=True)  # publishers exist: discovery can begin
     deadline = time.monotonic() + 30
     while any(p.get_subscription_count() == 0 for p in pubs) and time.monotonic() < deadline:
         rclpy.spin_once(node, timeout_sec=0.05)

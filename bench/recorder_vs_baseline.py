@@ -3,7 +3,11 @@
 Per scenario: publishers (own processes, fixed offered rate or flood) into (1) a bare subscriber that
 only counts, normally deserialized, (2) the same with raw=True, (3) the recorder writing to the local
 server, whose records are counted by reading them back from the server. Prints a table; writes
-bench/results/latest.json. Not measured yet: publish->ack latency.
+bench/results/latest.json. Drops are published - recorded; `overflow` is the part the recorder
+refused (its buffers were full), the rest never reached it (lost in DDS or still queued at stop).
+Latency is publish -> recorder receive (header stamp vs receive time, read back) plus receive ->
+handed to the server's stream (measured by the recorder; the seed protocol acknowledges only at the
+end of a stream); discovery is publisher creation -> the recorder's `topic added` line.
 
     python -m bench.recorder_vs_baseline [--duration S] [--scenario NAME ...]
 """
@@ -11,14 +15,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.flight as fl
 from rclpy.serialization import serialize_message
 
 from bench.common import ServerProcess, save, table
@@ -68,6 +77,68 @@ def _published(publishers: list[Child]) -> dict[str, int]:
     return counts
 
 
+class RssSampler:
+    """Samples a process's resident memory twice a second (is it flat after warm-up?)."""
+
+    def __init__(self, pid: int) -> None:
+        self.samples: list[tuple[float, float]] = []
+        self._pid, self._stop = pid, threading.Event()
+        self._start = time.monotonic()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            try:
+                rss = next(l for l in Path(f"/proc/{self._pid}/status").read_text().splitlines() if l.startswith("VmRSS"))
+            except (OSError, StopIteration):
+                return
+            self.samples.append((time.monotonic() - self._start, int(rss.split()[1]) / 1024))
+
+    def stop(self) -> dict[str, float]:
+        """RSS after the first 10 s of recording, at the end, and the growth in between (MB)."""
+        self._stop.set()
+        late = [mb for t, mb in self.samples if t >= 10.0]
+        if not late:
+            return {}
+        return {"rss_mb_at_10s": round(late[0], 1), "rss_mb_end": round(late[-1], 1),
+                "rss_growth_after_10s_mb": round(max(late) - late[0], 1)}
+
+
+def _discovery_s(rec: Child, publishers: list[Child]) -> float | None:
+    """Slowest topic: from its publisher's creation to the recorder's `topic added` line."""
+    started = {pub.label.split(" ", 1)[1]: int(pub.wait_for(r"started (\d+)", 30).group(1)) / 1e9 for pub in publishers}
+    delays = []
+    for line in rec.lines:
+        found = re.search(r"\[(\d+\.\d+)\] \[mosaico_recorder\]: topic added: (\S+)", line)
+        if found:
+            topic = found.group(2)
+            base = next((t for t in started if topic == t or topic.startswith(t + "_")), None)
+            if base is not None:
+                delays.append(float(found.group(1)) - started[base])
+    return round(max(delays), 3) if delays else None
+
+
+def publish_to_receive_ms(client: MosaicoClient, sequence: str, topics: list[str]) -> tuple[float, float] | None:
+    """p50/p99 of (recorder receive time - publisher's header stamp), streamed from the server."""
+    latencies: list[int] = []
+    for topic in topics:
+        reader = client._control.do_get(fl.Ticket(f"{sequence}/{topic.lstrip('/')}".encode()))
+        for chunk in reader:
+            batch = chunk.data
+            if "message_header" not in batch.schema.names or batch.num_rows == 0:
+                break
+            stamp = pc.struct_field(batch.column("message_header"), ["stamp"])
+            sent = pc.add(pc.multiply(pc.cast(pc.struct_field(stamp, ["sec"]), pa.int64()), 1_000_000_000),
+                          pc.cast(pc.struct_field(stamp, ["nanosec"]), pa.int64()))
+            if pc.max(sent).as_py() == 0:
+                break
+            latencies.extend(pc.subtract(batch.column("timestamp_ns"), sent).to_pylist()[:20000])
+    if not latencies:
+        return None
+    latencies.sort()
+    return latencies[len(latencies) // 2] / 1e6, latencies[len(latencies) * 99 // 100] / 1e6
+
+
 def _usage(pid: int) -> tuple[float, float]:
     """(CPU seconds, peak RSS MB) of a live process, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -99,17 +170,29 @@ def run_recorder(streams: list[Stream], duration: float, env: dict[str, str], sp
         rec = Child("recorder", [sys.executable, "-m", "mosaico_ros_bridge", "--ros-args", "--params-file", str(config)],
                     env, lambda line: "error" in line.lower())
         sequence = rec.wait_for(r"sequence created: (\S+)", 30).group(1)
-        per_publisher = _published(_publishers(streams, duration, env))
+        rss = RssSampler(rec.proc.pid)
+        publishers = _publishers(streams, duration, env)
+        per_publisher = _published(publishers)
         time.sleep(1.0)
-        cpu, rss = _usage(rec.proc.pid)
+        cpu, peak_rss = _usage(rec.proc.pid)
+        memory = rss.stop()
         rec.proc.send_signal(signal.SIGINT)
         code = rec.proc.wait(timeout=120)
         summary = rec.wait_for(r"(\d+) dropped and \d+ rejected of (\d+) received", 30)
+        server_latency = re.search(r"receive->server latency p50 ([\d.]+) ms, p99 ([\d.]+) ms", summary.string)
         with MosaicoClient.connect("127.0.0.1", server.port) as client:
             rows = {r.topic: r.records for r in sequence_rows(client, sequence)}
+            receive_latency = publish_to_receive_ms(client, sequence, sorted(rows)[:10])
     per_topic = {t: {"published": n, "recorded": rows.get(t, 0)} for t, n in per_publisher.items()} if len(rows) <= 10 else {}
-    return {"published": sum(per_publisher.values()), "recorded": sum(rows.values()), "cpu_s": cpu, "peak_rss_mb": rss,
-            "exit": code, "per_topic": per_topic, "dropped": int(summary.group(1)), "received": int(summary.group(2))}
+    latency: dict[str, float] = {}
+    if receive_latency and server_latency:  # the two legs' percentiles added: an upper bound for p99
+        latency = {"latency_p50_ms": round(receive_latency[0] + float(server_latency.group(1)), 1),
+                   "latency_p99_ms": round(receive_latency[1] + float(server_latency.group(2)), 1),
+                   "publish_to_receive_p50_ms": round(receive_latency[0], 1),
+                   "receive_to_server_p50_ms": float(server_latency.group(1))}
+    return {"published": sum(per_publisher.values()), "recorded": sum(rows.values()), "cpu_s": cpu,
+            "peak_rss_mb": peak_rss, "exit": code, "per_topic": per_topic, "dropped": int(summary.group(1)),
+            "received": int(summary.group(2)), "discovery_s": _discovery_s(rec, publishers), **latency, **memory}
 
 
 def message_bytes(streams: list[Stream]) -> dict[str, int]:
@@ -138,6 +221,9 @@ def scenario(name: str, duration: float, env: dict[str, str], spool: bool = True
         "baseline_peak_rss_mb": round(base["peak_rss_mb"], 1), "recorder_exit": rec["exit"],
         "spool": spool, "per_topic": rec["per_topic"],
         "recorder_received": rec["received"], "recorder_dropped": rec["dropped"],
+        **{k: rec[k] for k in ("discovery_s", "latency_p50_ms", "latency_p99_ms", "publish_to_receive_p50_ms",
+                               "receive_to_server_p50_ms", "rss_mb_at_10s", "rss_mb_end", "rss_growth_after_10s_mb")
+           if k in rec},
     }
 
 
@@ -153,10 +239,13 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "PYTHONUNBUFFERED": "1",
            "ROS_DOMAIN_ID": os.environ.get("ROS_DOMAIN_ID", str(random.randint(102, 215)))}
     results = {name: scenario(name, args.duration, env, not args.no_spool) for name in (args.scenario or list(SCENARIOS))}
-    header = ["scenario", "base msg/s", "raw msg/s", "rec msg/s", "ratio", "drops", "base drops", "cpu ratio", "rec RSS MB"]
+    header = ["scenario", "base msg/s", "raw msg/s", "rec msg/s", "ratio", "drops", "overflow", "base drops",
+              "cpu ratio", "peak RSS MB", "RSS +>10s", "lat p50/p99 ms", "discovery s"]
     rows = [header] + [[n, str(r["baseline_msgs_per_s"]), str(r["baseline_raw_msgs_per_s"]), str(r["recorded_msgs_per_s"]),
-                        f"{r['ratio']:.2f}", str(r["drops"]), str(r["baseline_drops"]), f"{r['cpu_ratio']:.2f}",
-                        str(r["peak_rss_mb"])] for n, r in results.items()]
+                        f"{r['ratio']:.2f}", str(r["drops"]), str(r["recorder_dropped"]), str(r["baseline_drops"]),
+                        f"{r['cpu_ratio']:.2f}", str(r["peak_rss_mb"]), str(r.get("rss_growth_after_10s_mb", "-")),
+                        f"{r.get('latency_p50_ms', '-')}/{r.get('latency_p99_ms', '-')}", str(r.get("discovery_s"))]
+                       for n, r in results.items()]
     print(table(rows))
     print(f"results: {save('latest', results)}")
     return 0

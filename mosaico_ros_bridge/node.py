@@ -148,6 +148,9 @@ class RecorderNode(Node):  # type: ignore[misc]
         summary = (f"recording stopped: finalized {done}; {len(self.topics)} topic(s), {counts['written']} record(s), "
                    f"{counts['bytes'] / 1e6:.1f} MB, {counts['dropped']} dropped and {counts['rejected']} rejected "
                    f"of {counts['received']} received")
+        latency = self.recording.latency.percentiles_ms()
+        if latency:
+            summary += f"; receive->server latency p50 {latency[0]:.1f} ms, p99 {latency[1]:.1f} ms"
         if report.error:
             summary += f"; error: {report.error}"
         for directory in report.kept:

@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+import pyarrow as pa
+
 from mosaico_ros_bridge.client.names import topic_locator, validate_topic_name
 from mosaico_ros_bridge.client.pools import ExecutorPool
 from mosaico_ros_bridge.recording.sink import Broken, SpooledSink
@@ -47,6 +49,7 @@ class PartHooks:
     spool_lost: Callable[[str], None]
     reject: Callable[[str, str, str], None]  # (topic, kind, message)
     fatal: Callable[[str], None]
+    sent: Callable[[pa.RecordBatch], None]  # a batch reached the server's stream
 
 
 class Part:
@@ -83,7 +86,8 @@ class Part:
             if self.spool is not None:
                 spool = self.spool.add_topic(spec.name, spec.ontology_tag, spec.serialization_format,
                                              spec.metadata, encoder.schema)
-            sink = SpooledSink(spec.name, self.name, spool, self._hooks.broken, self._hooks.spool_lost)
+            sink = SpooledSink(spec.name, self.name, spool, self._hooks.broken, self._hooks.spool_lost,
+                               self._hooks.sent)
             writer = TopicWriter(topic_name=spec.name, sequence_name=self.name, sink=sink, encoder=encoder,
                                  executor=self._executors.acquire(), config=self._config,
                                  on_upload_error=self._hooks.fatal, stats=spec.stats,

@@ -16,6 +16,7 @@ from mosaico_ros_bridge.client.actions import server_text
 from mosaico_ros_bridge.client.pools import ExecutorPool
 from mosaico_ros_bridge.config import RecorderConfig
 from mosaico_ros_bridge.errors import ConnectionFailed, SpoolError
+from mosaico_ros_bridge.recording.latency import LatencyReservoir
 from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
 from mosaico_ros_bridge.recording.sink import UploadStalled
 from mosaico_ros_bridge.spool import SequenceSpool, spool_directories, upload_spool
@@ -53,8 +54,9 @@ class Recording:
                                            max_batch_size_bytes=config.writer.max_batch_size_bytes,
                                            max_batch_size_records=config.writer.max_batch_size_records)
         self._executors = ExecutorPool(name="mosaico-topic")
+        self.latency = LatencyReservoir()
         self._hooks = PartHooks(broken=self._on_broken, spool_lost=self._once, reject=self._on_reject,
-                                fatal=self._fatal)
+                                fatal=self._fatal, sent=self.latency.batch_sent)
         self._specs: dict[str, TopicSpec] = {}
         self._client: MosaicoClient | None = None
         self._index = 0

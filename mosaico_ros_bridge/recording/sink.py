@@ -28,6 +28,7 @@ class Uplink:
 
     def __init__(self, sink: "SpooledSink", stream: fl.FlightStreamWriter, reader: SpoolReader | None) -> None:
         self.sink = sink
+        self._sent = sink.on_sent
         self.stream = stream
         self.caught_up = reader is None
         self.error: BaseException | None = None
@@ -88,6 +89,7 @@ class Uplink:
                     return
                 self.stream.write_batch(batch)
                 self.progress_at = time.monotonic()
+                self._sent(batch)
             _close_quietly(self.stream)
         except Exception as exc:
             self.error = exc
@@ -109,6 +111,7 @@ class Uplink:
             for batch in self._reader.read(target - sent):
                 self.stream.write_batch(batch)
                 self.progress_at = time.monotonic()
+                self._sent(batch)
             self.resent += target - sent
             sent = target
 
@@ -117,8 +120,10 @@ class SpooledSink:
     """BatchSink of one topic of one part. `spool` None means no spool (spool.enabled false)."""
 
     def __init__(self, topic: str, sequence: str, spool: TopicSpool | None, on_broken: Broken,
-                 on_spool_lost: Callable[[str], None]) -> None:
+                 on_spool_lost: Callable[[str], None],
+                 on_sent: Callable[[pa.RecordBatch], None] = lambda _: None) -> None:
         self.topic = topic
+        self.on_sent = on_sent
         self.sequence = sequence
         self.spool = spool
         self.spooling = spool is not None
