@@ -132,7 +132,7 @@ def publish_to_receive_ms(client: MosaicoClient, sequence: str, topics: list[str
                           pc.cast(pc.struct_field(stamp, ["nanosec"]), pa.int64()))
             if pc.max(sent).as_py() == 0:
                 break
-            latencies.extend(pc.subtract(batch.column("timestamp_ns"), sent).to_pylist()[:20000])
+            latencies.extend(pc.drop_null(pc.subtract(batch.column("timestamp_ns"), sent)).to_pylist()[:20000])
     if not latencies:
         return None
     latencies.sort()
