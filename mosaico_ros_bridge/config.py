@@ -92,6 +92,7 @@ class WriterSettings(Strict):
     max_batch_size_bytes: int = Field(default=DEFAULT_BATCH_BYTES, gt=0, le=MAX_BATCH_BYTES)
     max_batch_size_records: int = Field(default=DEFAULT_BATCH_RECORDS, gt=0)
     flush_period_s: float = Field(default=1.0, gt=0)
+    max_buffered_bytes: int = Field(default=128 * 1024 * 1024, gt=0)  # per topic, before records are dropped
 
 
 class SpoolConfig(Strict):

@@ -54,7 +54,7 @@ class PartHooks:
 
 class Part:
     def __init__(self, name: str, metadata: dict[str, Any], spool: SequenceSpool | None, config: WriterConfig,
-                 executors: ExecutorPool, hooks: PartHooks) -> None:
+                 executors: ExecutorPool, hooks: PartHooks, max_buffered_bytes: int | None = None) -> None:
         self.name = name
         self.metadata = metadata
         self.spool = spool
@@ -62,6 +62,7 @@ class Part:
         self.started = time.monotonic()
         self.topics: dict[str, PartTopic] = {}
         self._config = config
+        self._max_buffered = max_buffered_bytes
         self._executors = executors
         self._hooks = hooks
         self._lock = threading.RLock()
@@ -91,6 +92,7 @@ class Part:
             writer = TopicWriter(topic_name=spec.name, sequence_name=self.name, sink=sink, encoder=encoder,
                                  executor=self._executors.acquire(), config=self._config,
                                  on_upload_error=self._hooks.fatal, stats=spec.stats,
+                                 max_buffered_bytes=self._max_buffered,
                                  on_reject=lambda kind, text: self._hooks.reject(spec.name, kind, text))
             self.topics[spec.name] = PartTopic(spec, sink, writer)
             return writer

@@ -23,6 +23,7 @@ from mosaico_ros_bridge.spool import SequenceSpool, spool_directories, upload_sp
 from mosaico_ros_bridge.writers import OnErrorPolicy, TopicWriter, WriterConfig
 
 RECONNECT_TIMEOUT_S = 1.0
+EXECUTORS = 4  # encoding threads: enough that a camera never waits behind another topic's batch
 FIRST_BACKOFF_S = 0.25
 
 
@@ -53,7 +54,7 @@ class Recording:
         self._writer_config = WriterConfig(on_error=OnErrorPolicy(config.sequence.on_error),
                                            max_batch_size_bytes=config.writer.max_batch_size_bytes,
                                            max_batch_size_records=config.writer.max_batch_size_records)
-        self._executors = ExecutorPool(name="mosaico-topic")
+        self._executors = ExecutorPool(EXECUTORS, name="mosaico-topic")
         self.latency = LatencyReservoir()
         self._hooks = PartHooks(broken=self._on_broken, spool_lost=self._once, reject=self._on_reject,
                                 fatal=self._fatal, sent=self.latency.batch_sent)
@@ -123,7 +124,8 @@ class Recording:
         spool = None
         if self.spooling:
             spool = SequenceSpool.create(self.config.spool.root(), name, metadata, self.target)
-        return Part(name, metadata, spool, self._writer_config, self._executors, self._hooks)
+        return Part(name, metadata, spool, self._writer_config, self._executors, self._hooks,
+                    self.config.writer.max_buffered_bytes)
 
     def add_topic(self, spec: TopicSpec) -> TopicWriter:
         """The topic's writer; the supervisor opens its upload (the caller's thread never waits on the network)."""

@@ -40,13 +40,15 @@ class TopicWriter:
     def __init__(self, *, topic_name: str, sequence_name: str, sink: BatchSink,
                  encoder: BatchEncoder, executor: ThreadPoolExecutor, config: WriterConfig,
                  on_upload_error: Callable[[str], None] | None = None, on_reject: Rejects | None = None,
-                 stats: TopicStats | None = None) -> None:
+                 stats: TopicStats | None = None, max_buffered_bytes: int | None = None) -> None:
         """on_reject=None: a record that cannot be encoded or stored fails the topic (the seed API);
-        otherwise it is skipped, counted in stats.rejected and passed to on_reject (the recorder)."""
+        otherwise it is skipped, counted in stats.rejected and passed to on_reject (the recorder).
+        max_buffered_bytes bounds what a non-blocking push buffers (default OVERFLOW_FACTOR batches)."""
         self._name = topic_name
         self._sequence = sequence_name
         self._sink = sink
         self._on_reject = on_reject
+        self._max_buffered = max_buffered_bytes or OVERFLOW_FACTOR * config.max_batch_size_bytes
         self.encoder = encoder
         self._executor = executor
         self._config = config
@@ -89,7 +91,7 @@ class TopicWriter:
             self.stats.dropped += 1
             raise
         with self._lock:
-            if not block and (self._buffer_bytes >= OVERFLOW_FACTOR * self._config.max_batch_size_bytes
+            if not block and (self._buffer_bytes >= self._max_buffered
                               or len(self._buffer) >= OVERFLOW_FACTOR * self._config.max_batch_size_records):
                 self.stats.dropped += 1
                 return False
