@@ -31,3 +31,9 @@ def describe(qos: QoSProfile) -> str:
     reliability = "reliable" if qos.reliability == ReliabilityPolicy.RELIABLE else "best_effort"
     durability = "transient_local" if qos.durability == DurabilityPolicy.TRANSIENT_LOCAL else "volatile"
     return f"{reliability}/{durability}/depth {qos.depth}"
+
+
+def has_variable_arrays(msg_class: type) -> bool:
+    """True when the message has a top-level unbounded sequence (images, clouds, scans, TF lists):
+    such messages can be large, so they get the smaller queue depth."""
+    return any(type(t).__name__ in ("UnboundedSequence", "BoundedSequence") for t in getattr(msg_class, "SLOT_TYPES", ()))
