@@ -500,8 +500,14 @@ def test_imu_cdr_decoder_agrees_with_deserialize(frame_id: str) -> None:
 
 
 def test_imu_raw_and_deserialized_paths_encode_the_same_batch() -> None:
+    """The vectorized raw batch (adapters/cdr_batch.py) against the getters on deserialized messages:
+    frame_ids of every length mod 8 in one batch, NaN/inf, unknown orientation, all-zero covariances."""
     plan = AdapterRegistry().plan("sensor_msgs/msg/Imu", sm.Imu)
     messages = [make_imu(3), imu_unknown_orientation(4), sm.Imu()]
+    for length in range(9):
+        extra = make_imu(10 + length)
+        extra.header.frame_id = "f" * length
+        messages.append(extra)
     from_raw = plan.encoder(sm.Imu, raw=True).encode([Received(i, serialize_message(m)) for i, m in enumerate(messages)])
     from_msg = plan.encoder(sm.Imu, raw=False).encode([Received(i, m) for i, m in enumerate(messages)])
     assert from_raw.schema == from_msg.schema

@@ -16,6 +16,7 @@ import pyarrow as pa
 from rclpy.serialization import deserialize_message
 
 from mosaico_ros_bridge.adapters.cdr import RawDecoder
+from mosaico_ros_bridge.adapters.cdr_batch import BatchDecoder
 from mosaico_ros_bridge.ontology import Serializable, message_schema
 from mosaico_ros_bridge.ontology.columnar import ColumnarEncoder, Getter, Getters
 from mosaico_ros_bridge.protocol import MESSAGE_HEADER_FIELD, TIMESTAMP_FIELD
@@ -91,6 +92,7 @@ class Adapter:
     header_source: str | None = "msg.header"
     options: dict[str, Any] = field(default_factory=dict)
     raw_decoder: RawDecoder | None = None  # reads CDR directly (large messages); None = deserialize
+    raw_batch: BatchDecoder | None = None  # CDR of a whole batch straight to columns (high-rate types)
 
     @property
     def ontology_tag(self) -> str:
@@ -113,8 +115,9 @@ class RosEncoder:
     executor thread, never on the ROS executor."""
 
     def __init__(self, schema: pa.Schema, getters: Getters, msg_class: type, raw: bool,
-                 raw_decoder: RawDecoder | None = None) -> None:
+                 raw_decoder: RawDecoder | None = None, raw_batch: BatchDecoder | None = None) -> None:
         self.schema = schema
+        self._raw_batch = raw_batch if raw else None
         self._columnar = ColumnarEncoder(schema, getters)
         self._msg_class = msg_class
         self._raw = raw
@@ -124,6 +127,10 @@ class RosEncoder:
         return len(item.msg) + 64 if self._raw else 256
 
     def encode(self, items: Sequence[Received]) -> pa.RecordBatch:
+        if self._raw_batch is not None:
+            batch = self._raw_batch(items, self.schema)
+            if batch is not None:
+                return batch
         if self._raw:
             items = [Received(r.t, self._decode(r.msg)) for r in items]
         return self._columnar.encode(items)

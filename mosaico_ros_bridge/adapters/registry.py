@@ -13,6 +13,7 @@ import pyarrow as pa
 from mosaico_ros_bridge.adapters import geometry_msgs, nav_msgs, nmea_msgs, sensor_msgs, std_msgs, tf2_msgs
 from mosaico_ros_bridge.adapters.base import Adapter, RosEncoder, envelope
 from mosaico_ros_bridge.adapters.cdr import RawDecoder
+from mosaico_ros_bridge.adapters.cdr_batch import BatchDecoder
 from mosaico_ros_bridge.adapters.fallback import fallback_plan
 from mosaico_ros_bridge.errors import ConfigError, UnsupportedMessageType
 from mosaico_ros_bridge.ontology.columnar import Getters
@@ -41,15 +42,16 @@ class TopicPlan:
     getters: Getters
     mapped: bool
     raw_decoder: RawDecoder | None = None
+    raw_batch: BatchDecoder | None = None
 
     def encoder(self, msg_class: type, raw: bool) -> RosEncoder:
-        return RosEncoder(self.schema, self.getters, msg_class, raw, self.raw_decoder)
+        return RosEncoder(self.schema, self.getters, msg_class, raw, self.raw_decoder, self.raw_batch)
 
 
 def plan_for_adapter(adapter: Adapter) -> TopicPlan:
     return TopicPlan(adapter.ros_type, adapter.ontology_tag, adapter.serialization_format, adapter.schema(),
                      {**envelope(adapter.header_source), **adapter.getters}, mapped=True,
-                     raw_decoder=adapter.raw_decoder)
+                     raw_decoder=adapter.raw_decoder, raw_batch=adapter.raw_batch)
 
 
 class AdapterRegistry:

@@ -9,6 +9,7 @@ from typing import Any
 from mosaico_ros_bridge import ontology as o
 from mosaico_ros_bridge.adapters.base import NONE, SAME, Adapter, Getters, covariance, header, src, vec
 from mosaico_ros_bridge.adapters.cdr import decode_image, decode_imu
+from mosaico_ros_bridge.adapters.cdr_batch import imu_batch
 from mosaico_ros_bridge.ontology.images import ImageFormat, encode_png
 
 HEAD = "msg.header"
@@ -25,7 +26,7 @@ IMU = Adapter("sensor_msgs/msg/Imu", o.IMU, {
     **vec("orientation", "msg.orientation", "xyzw", present=_orientation_known,
           cov=covariance("msg.orientation_covariance", skip_zeros=True)),
     **header("header", HEAD),
-}, raw_decoder=decode_imu)
+}, raw_decoder=decode_imu, raw_batch=imu_batch)
 
 GPS = Adapter("sensor_msgs/msg/NavSatFix", o.GPS, {
     "position": SAME, "position.x": src("msg.latitude"), "position.y": src("msg.longitude"),
