@@ -168,7 +168,7 @@ def run_recorder(streams: list[Stream], duration: float, env: dict[str, str], sp
             "topics": {"names": [t for s in streams for t in s.topics()], "discovery_period_s": 0.2},
             "spool": {"dir": str(work / "spool"), "enabled": spool}}}}))
         rec = Child("recorder", [sys.executable, "-m", "mosaico_ros_bridge", "--ros-args", "--params-file", str(config)],
-                    env, lambda line: "error" in line.lower())
+                    env, lambda line: "error" in line.lower() or "warn" in line.lower())
         sequence = rec.wait_for(r"sequence created: (\S+)", 30).group(1)
         rss = RssSampler(rec.proc.pid)
         publishers = _publishers(streams, duration, env)
