@@ -264,3 +264,35 @@ def test_name_taken_while_offline_is_uploaded_under_a_free_name(tmp_path: Path, 
         assert client.list_topics("taken") == []
     assert server is not None
     stop_server(server)
+
+
+def test_stopped_while_the_server_is_away_exits_3_and_the_upload_command_finishes_it(
+        tmp_path: Path, ros_context: Any) -> None:
+    port = free_port()
+    rec = recorder(params(tmp_path, port, server={"timeout_s": 0.5}, topics={"names": [TOPIC]}, writer=FAST,
+                          spool={"stop_timeout_s": 0.5}))
+    watcher = StatusWatcher(ros_context)
+    pub = stream(150)
+    try:
+        rec.wait_for(lambda l: "recording into the spool" in l)
+        pub.wait_for(lambda l: l == "published 150")
+        watcher.wait_received(TOPIC, 150)
+        rec.popen.send_signal(signal.SIGINT)
+        assert rec.popen.wait(timeout=30) == 3, rec.output()
+    finally:
+        watcher.close()
+        rec.stop()
+        pub.stop()
+    output = rec.output()
+    assert "finalized none" in output and "not uploaded yet, kept in the spool" in output, output
+    assert "python -m mosaico_ros_bridge.upload" in output
+    server, _ = start_server(tmp_path / "store", port)
+    try:
+        upload = Proc(python("-m", "mosaico_ros_bridge.upload", str(tmp_path / "spool"), "--server", f"127.0.0.1:{port}"))
+        assert upload.popen.wait(timeout=60) == 0, upload.output()
+        lines = upload.output().splitlines()
+        sequence = next(l for l in lines if l.startswith("uploading ")).split(" as sequence ")[1].split(" ")[0]
+        with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+            assert numbers(client, sequence) == list(range(150))
+    finally:
+        stop_server(server)
