@@ -26,6 +26,7 @@ setup(
         "console_scripts": [
             f"recorder = {PACKAGE}.__main__:main",
             f"mosaico-local-server = {PACKAGE}.server.__main__:main",
+            f"upload = {PACKAGE}.upload:main",
         ],
     },
 )
