@@ -296,3 +296,32 @@ def test_stopped_while_the_server_is_away_exits_3_and_the_upload_command_finishe
             assert numbers(client, sequence) == list(range(150))
     finally:
         stop_server(server)
+
+
+def test_parts_split_while_offline_are_all_uploaded_when_the_server_appears(tmp_path: Path, ros_context: Any) -> None:
+    port = free_port()
+    rec = recorder(params(tmp_path, port, server={"timeout_s": 0.5}, sequence={"name": "off", "split": {"max_duration_s": 1.0}},
+                          topics={"names": [TOPIC]}, writer=FAST, spool={"retry_max_s": 0.5}))
+    watcher = StatusWatcher(ros_context)
+    pub = stream(450)
+    server = None
+    try:
+        rec.wait_for(lambda l: "recording into the spool" in l)
+        rec.wait_for(lambda l: "sequence split: off_001 closing" in l)  # two parts closed while offline
+        server, _ = start_server(tmp_path / "store", port)
+        pub.wait_for(lambda l: l == "published 450")
+        stop_recording(rec, watcher, 450)
+    finally:
+        watcher.close()
+        rec.stop()
+        pub.stop()
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        parts = sorted(client.list_sequences())
+        assert len(parts) >= 3 and parts == [f"off_{i:03d}" for i in range(len(parts))], parts
+        assert all(client.sequence_system_info(p)["is_locked"] for p in parts)
+        stored = [n for p in parts if TOPIC in client.list_topics(p) and client.topic_system_info(p, TOPIC)["chunks_number"]
+                  for n in numbers(client, p)]
+    assert stored == list(range(450))
+    assert not list((tmp_path / "spool").iterdir())
+    assert server is not None
+    stop_server(server)
