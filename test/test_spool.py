@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import mosaico_ros_bridge as mb
+from mosaico_ros_bridge.spool import load_manifest, read_complete
 from procs import Proc, python, wait_until
 from test_recorder import StatusWatcher, params, recorder
 
@@ -325,3 +326,26 @@ def test_parts_split_while_offline_are_all_uploaded_when_the_server_appears(tmp_
     assert not list((tmp_path / "spool").iterdir())
     assert server is not None
     stop_server(server)
+
+
+def test_kept_spool_is_marked_uploaded_and_never_uploaded_twice(server: Any, tmp_path: Path, ros_context: Any) -> None:
+    rec = recorder(params(tmp_path, server.port, topics={"names": [TOPIC]}, writer=FAST, spool={"keep": True}))
+    watcher = StatusWatcher(ros_context)
+    pub = stream(60)
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l).split("sequence created: ")[1].split(" ")[0]
+        pub.wait_for(lambda l: l == "published 60")
+        stop_recording(rec, watcher, 60)
+    finally:
+        watcher.close()
+        rec.stop()
+        pub.stop()
+    (kept,) = list((tmp_path / "spool").iterdir())
+    manifest = load_manifest(kept)
+    assert manifest.uploaded and manifest.sequence == sequence and [t.name for t in manifest.topics] == [TOPIC]
+    assert sum(b.num_rows for b in read_complete(kept / manifest.topics[0].file)) == 60
+    upload = Proc(python("-m", "mosaico_ros_bridge.upload", str(kept), "--server", f"127.0.0.1:{server.port}"))
+    assert upload.popen.wait(timeout=60) == 0
+    assert "already uploaded (kept by spool.keep)" in upload.output()
+    with mb.MosaicoClient.connect("127.0.0.1", server.port) as client:
+        assert client.list_sequences() == [sequence] and numbers(client, sequence) == list(range(60))
