@@ -9,6 +9,7 @@ import time
 import rclpy
 from geometry_msgs.msg import TransformStamped
 from nav_msgs.msg import Odometry
+from rclpy.duration import Duration
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image, Imu, NavSatFix, PointCloud2, PointField
 from tf2_msgs.msg import TFMessage
@@ -75,6 +76,8 @@ def main() -> int:
         count += len(pubs)
     if latched:
         time.sleep(args.duration)
+    for pub in pubs:  # reliable samples still in flight are lost if the writer goes away first
+        pub.wait_for_all_acked(Duration(seconds=5))
     print(f"published {count}", flush=True)
     node.destroy_node()
     rclpy.try_shutdown()
