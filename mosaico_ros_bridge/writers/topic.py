@@ -13,6 +13,7 @@ import pyarrow as pa
 from mosaico_ros_bridge.errors import WriterError
 from mosaico_ros_bridge.ontology import Message
 from mosaico_ros_bridge.protocol import MAX_MESSAGE_SIZE
+from mosaico_ros_bridge.writers.buffer import BatchBuffer
 from mosaico_ros_bridge.writers.config import MAX_PENDING_BATCHES, WriterConfig
 from mosaico_ros_bridge.writers.encoders import BatchEncoder
 from mosaico_ros_bridge.writers.sinks import BatchSink
@@ -53,8 +54,7 @@ class TopicWriter:
         self._executor = executor
         self._config = config
         self._on_upload_error = on_upload_error
-        self._buffer: list[Any] = []
-        self._buffer_bytes = 0
+        self._buffer = BatchBuffer(config.max_batch_size_records, config.max_batch_size_bytes)
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(MAX_PENDING_BATCHES)
         self._futures: list[Future[None]] = []
@@ -91,30 +91,30 @@ class TopicWriter:
             self.stats.dropped += 1
             raise
         with self._lock:
-            if not block and (self._buffer_bytes >= self._max_buffered
+            if not block and (self._buffer.nbytes >= self._max_buffered
                               or len(self._buffer) >= OVERFLOW_FACTOR * self._config.max_batch_size_records):
                 self.stats.dropped += 1
                 return False
-            self._buffer.append(item)
-            self._buffer_bytes += size_hint
             self.stats.pushed += 1
-            full = (len(self._buffer) >= self._config.max_batch_size_records
-                    or self._buffer_bytes >= self._config.max_batch_size_bytes)
+            full = self._buffer.add(item, size_hint)
         if full:
-            self.flush(block)
+            self._flush(block, everything=False)
         return True
 
     def flush(self, block: bool = True) -> None:
         """Send what is buffered now (without waiting for it to reach the server). With block=False
         and all upload slots busy, the records stay buffered for a later flush."""
+        self._flush(block, everything=True)
+
+    def _flush(self, block: bool, everything: bool) -> None:
         if not self._slots.acquire(blocking=block):
             return
         with self._lock:
-            items, _ = self._take()
-        if not items:
+            batches = self._buffer.take(everything)
+        if not batches:
             self._slots.release()
             return
-        future = self._executor.submit(self._send, items)
+        future = self._executor.submit(self._send, batches)
         future.add_done_callback(lambda _: self._slots.release())
         self._futures = [f for f in self._futures if not f.done()] + [future]
 
@@ -130,26 +130,23 @@ class TopicWriter:
             raise WriterError(f"topic {self._name!r} of sequence {self._sequence!r}: an earlier upload failed "
                               f"({self._error}); the sequence will be handled by its on_error policy") from self._error
 
-    def _take(self) -> tuple[list[Any], int]:
-        taken = self._buffer, self._buffer_bytes
-        self._buffer, self._buffer_bytes = [], 0
-        return taken
-
-    def _send(self, items: list[Any]) -> None:
+    def _send(self, batches: list[list[Any]]) -> None:
         """Encode and deliver; records lost to a failure are counted in stats.dropped."""
+        total = sum(map(len, batches))
         if self._error is not None:
-            self.stats.dropped += len(items)
+            self.stats.dropped += total
             return
         done, rejected = 0, self.stats.rejected
         try:
-            for batch in self._fit(self._encode(items)):
-                self._sink.write(batch)
-                done += batch.num_rows
-                self.stats.written += batch.num_rows
-                self.stats.batches += 1
-                self.stats.bytes_written += batch.nbytes
+            for items in batches:
+                for batch in self._fit(self._encode(items)):
+                    self._sink.write(batch)
+                    done += batch.num_rows
+                    self.stats.written += batch.num_rows
+                    self.stats.batches += 1
+                    self.stats.bytes_written += batch.nbytes
         except Exception as exc:
-            self.stats.dropped += len(items) - done - (self.stats.rejected - rejected)
+            self.stats.dropped += total - done - (self.stats.rejected - rejected)
             self._error = exc
             if self._on_upload_error is not None:
                 self._on_upload_error(f"upload of topic {self._name!r} failed: {exc}")
@@ -198,7 +195,7 @@ class TopicWriter:
             self.flush()
         else:
             with self._lock:
-                self.stats.dropped += len(self._take()[0])
+                self.stats.dropped += sum(map(len, self._buffer.take(everything=True)))
         for future in list(self._futures):
             future.result()
         try:
