@@ -118,6 +118,39 @@ def test_stalled_server_is_detected_and_nothing_lost(tmp_path: Path, ros_context
     stop_server(server)
 
 
+def test_server_slower_than_the_data_is_fed_from_the_spool_without_a_reconnect(tmp_path: Path,
+                                                                              ros_context: Any) -> None:
+    """The server pauses for less than the stall timeout (a thin or busy link): the upload falls
+    behind, the recorder keeps spooling, and the upload catches up from the spool on the same stream."""
+    server, port = start_server(tmp_path / "store")
+    rec = recorder(params(tmp_path, port, server={"stall_timeout_s": 60.0}, topics={"names": ["/rel/blob"]},
+                          writer=FAST))
+    watcher = StatusWatcher(ros_context)
+    pub = stream(500, 100.0, "/rel/blob", "--payload", "200000")
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l).split("sequence created: ")[1].split(" ")[0]
+        pub.wait_for(lambda l: l == "progress 100")
+        os.kill(server.popen.pid, signal.SIGSTOP)
+        pub.wait_for(lambda l: l == "progress 250")  # ~15 batches of 4 MB while the server is paused
+        os.kill(server.popen.pid, signal.SIGCONT)
+        wait_until(lambda: int(watcher.latest.get("/rel/blob", {}).get("from_spool", "0")) > 0, 60,
+                   "status to count batches read back from the spool",
+                   step=lambda: watcher.executor.spin_once(timeout_sec=0.05))
+        pub.wait_for(lambda l: l == "published 500")
+        output = stop_recording(rec, watcher, 500, "/rel/blob")
+    finally:
+        os.kill(server.popen.pid, signal.SIGCONT)
+        watcher.close()
+        rec.stop()
+        pub.stop()
+    assert " lost (" not in output and "re-sending" not in output, output
+    assert "0 dropped and 0 rejected of 500 received" in output, output
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        assert client.list_sequences() == [sequence]
+        assert numbers(client, sequence, "/rel/blob") == list(range(500))
+    stop_server(server)
+
+
 def test_server_started_after_the_recorder_gets_everything(tmp_path: Path, ros_context: Any) -> None:
     port = free_port()
     rec = recorder(params(tmp_path, port, server={"timeout_s": 0.5}, topics={"names": [TOPIC]}, writer=FAST,

@@ -88,7 +88,7 @@ class Part:
                 spool = self.spool.add_topic(spec.name, spec.ontology_tag, spec.serialization_format,
                                              spec.metadata, encoder.schema)
             sink = SpooledSink(spec.name, self.name, spool, self._hooks.broken, self._hooks.spool_lost,
-                               self._hooks.sent)
+                               self._hooks.sent, spec.stats)
             writer = TopicWriter(topic_name=spec.name, sequence_name=self.name, sink=sink, encoder=encoder,
                                  executor=self._executors.acquire(), config=self._config,
                                  on_upload_error=self._hooks.fatal, stats=spec.stats,

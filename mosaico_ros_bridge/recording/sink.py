@@ -1,7 +1,8 @@
 """SpooledSink: a topic's batches go to its spool file first; an Uplink thread feeds them to the live
-DoPut stream. Recording never waits for the network: a failed or stalled upload is dropped (the
-recording goes on into the spool) and a new Uplink first re-sends what the spool holds that its
-stream has not seen, so the server ends up with each batch exactly once."""
+DoPut stream. Recording never waits for the network: a server slower than the data is fed from the
+spool until it catches up; a failed or stalled upload is dropped (the recording goes on into the
+spool) and a new Uplink first re-sends what the spool holds, so the server ends up with each batch
+exactly once."""
 from __future__ import annotations
 
 import threading
@@ -13,10 +14,11 @@ import pyarrow as pa
 import pyarrow.flight as fl
 
 from mosaico_ros_bridge.errors import SpoolError
-from mosaico_ros_bridge.spool import SpoolReader, TopicSpool
+from mosaico_ros_bridge.spool import TopicSpool
+from mosaico_ros_bridge.writers.topic import TopicStats
 
 Broken = Callable[[str, BaseException], None]
-MAX_QUEUED = 8  # batches waiting for the network before the upload counts as stalled
+MAX_QUEUED = 8  # live batches waiting for the network; beyond, the uplink reads the spool
 
 
 class UploadStalled(ConnectionError):
@@ -24,17 +26,22 @@ class UploadStalled(ConnectionError):
 
 
 class Uplink:
-    """One DoPut stream fed from its own thread: catch-up from the spool, then the queue."""
+    """One DoPut stream fed from its own thread. Live, it takes batches from a short queue; when the
+    server falls behind (queue full) or after a reconnect, it reads what it has not sent from the
+    spool until it has caught up, then goes live again. Without a spool, a full queue makes the
+    writer wait (back-pressure), bounded by the stall check."""
 
-    def __init__(self, sink: "SpooledSink", stream: fl.FlightStreamWriter, reader: SpoolReader | None) -> None:
+    def __init__(self, sink: "SpooledSink", stream: fl.FlightStreamWriter, sent: int) -> None:
+        """sent: batches of the topic this stream already holds (0 for a new stream)."""
         self.sink = sink
         self._sent = sink.on_sent
         self.stream = stream
-        self.caught_up = reader is None
+        self.sent = sent
+        self.caught_up = sent == sink.batches or sink.spool is None  # nothing to read back without a spool
         self.error: BaseException | None = None
         self.progress_at = time.monotonic()
         self.resent = 0
-        self._reader = reader
+        self._reader = sink.spool.reader() if sink.spool is not None else None
         self._queue: deque[pa.RecordBatch | None] = deque()  # None: finish the stream
         self._cond = threading.Condition()
         self._abandoned = False
@@ -42,13 +49,33 @@ class Uplink:
         self._thread = threading.Thread(target=self._run, name=f"uplink {sink.topic}", daemon=True)
         self._thread.start()
 
-    def offer(self, batch: pa.RecordBatch) -> bool:
+    def offer(self, batch: pa.RecordBatch, wait: bool) -> bool:
+        """Queue a live batch; False when the queue is full or the upload was abandoned (with
+        `wait`, it waits for room instead and raises UploadStalled if the upload is abandoned)."""
         with self._cond:
-            if len(self._queue) >= MAX_QUEUED:
+            while wait and len(self._queue) >= MAX_QUEUED and not self._abandoned:
+                self._cond.wait(0.1)
+            if self._abandoned and wait:
+                raise UploadStalled(f"the upload of topic {self.sink.topic!r} was abandoned")
+            if self._abandoned or len(self._queue) >= MAX_QUEUED:
                 return False
             self._queue.append(batch)
-            self._cond.notify()
+            self._cond.notify_all()
             return True
+
+    def fall_behind(self) -> None:
+        """The caller's lock is the sink's: from now on batches are read from the spool."""
+        with self._cond:
+            self.caught_up = False
+            self._cond.notify_all()
+
+    def wait_caught_up(self) -> None:
+        """Until everything spooled has been sent (the spool was lost while behind)."""
+        with self._cond:
+            while not self.caught_up and not self._abandoned and not self._done.is_set():
+                self._cond.wait(0.1)
+            if not self.caught_up:
+                raise UploadStalled(f"the upload of topic {self.sink.topic!r} ended while catching up")
 
     def busy(self) -> bool:
         return not self.caught_up or bool(self._queue)
@@ -57,10 +84,10 @@ class Uplink:
         return not self._done.is_set() and self.busy() and time.monotonic() - self.progress_at > timeout
 
     def finish(self, stall_timeout: float) -> None:
-        """Half-close after the queued batches and wait for the server to store the stream."""
+        """Half-close after everything the topic wrote and wait for the server to store the stream."""
         with self._cond:
             self._queue.append(None)
-            self._cond.notify()
+            self._cond.notify_all()
         while not self._done.wait(timeout=0.1):
             if self.stalled(stall_timeout):
                 self.abandon()
@@ -71,49 +98,61 @@ class Uplink:
     def abandon(self) -> None:
         with self._cond:
             self._abandoned = True
-            self._cond.notify()
+            self._cond.notify_all()
 
     def _run(self) -> None:
         try:
-            self._catch_up()
-            while True:
-                with self._cond:
-                    while not self._queue and not self._abandoned:
-                        self._cond.wait()
-                    if self._abandoned:
-                        break
-                    batch = self._queue.popleft()
-                if batch is None:
-                    self.stream.done_writing()
-                    self.stream.close()
-                    return
-                self.stream.write_batch(batch)
-                self.progress_at = time.monotonic()
-                self._sent(batch)
+            while (batch := self._next()) is not None:
+                self._write(batch)
+            if not self._abandoned:
+                self._catch_up()  # finishing: everything the spool holds goes first
+                self.stream.done_writing()
+                self.stream.close()
+                return
             _close_quietly(self.stream)
         except Exception as exc:
             self.error = exc
             if not self._abandoned:
                 self.sink._uplink_failed(self, exc)
         finally:
+            if self._reader is not None:
+                self._reader.close()
             self._done.set()
 
+    def _next(self) -> pa.RecordBatch | None:
+        """The next queued batch (catching up from the spool whenever the queue ran dry while
+        behind); None to finish or when abandoned."""
+        while True:
+            with self._cond:
+                while not self._queue and self.caught_up and not self._abandoned:
+                    self._cond.wait()
+                if self._abandoned:
+                    return None
+                if self._queue:
+                    batch = self._queue.popleft()
+                    self._cond.notify_all()
+                    return batch
+            self._catch_up()
+
+    def _write(self, batch: pa.RecordBatch) -> None:
+        self.stream.write_batch(batch)
+        self.sent += 1
+        self.progress_at = time.monotonic()
+        self._sent(batch)
+
     def _catch_up(self) -> None:
-        if self._reader is None:
-            return
-        sent = 0
         while not self._abandoned:
             with self.sink._lock:
                 target = self.sink.batches
-                if sent == target:
-                    self.caught_up = True
+                if self.sent >= target:
+                    with self._cond:
+                        self.caught_up = True
                     return
-            for batch in self._reader.read(target - sent):
-                self.stream.write_batch(batch)
-                self.progress_at = time.monotonic()
-                self._sent(batch)
-            self.resent += target - sent
-            sent = target
+            assert self._reader is not None, "only a spooled topic falls behind"
+            for batch in self._reader.read(self.sent, target - self.sent):
+                self._write(batch)
+                self.resent += 1
+                self.sink.stats.from_spool += 1
 
 
 class SpooledSink:
@@ -121,8 +160,10 @@ class SpooledSink:
 
     def __init__(self, topic: str, sequence: str, spool: TopicSpool | None, on_broken: Broken,
                  on_spool_lost: Callable[[str], None],
-                 on_sent: Callable[[pa.RecordBatch], None] = lambda _: None) -> None:
+                 on_sent: Callable[[pa.RecordBatch], None] = lambda _: None,
+                 stats: TopicStats | None = None) -> None:
         self.topic = topic
+        self.stats = stats if stats is not None else TopicStats()
         self.on_sent = on_sent
         self.sequence = sequence
         self.spool = spool
@@ -136,8 +177,7 @@ class SpooledSink:
 
     @property
     def live(self) -> bool:
-        uplink = self.uplink
-        return uplink is not None and uplink.caught_up
+        return self.uplink is not None
 
     def write(self, batch: pa.RecordBatch) -> None:
         with self._lock:
@@ -146,18 +186,22 @@ class SpooledSink:
                     self.spool.append(batch)
                 except (OSError, pa.ArrowException) as exc:
                     self._lose_spool(exc)
+            uplink = self.uplink
+            if self.spool is not None:
+                self.batches += 1
+                self.bytes += batch.nbytes
+                if uplink is not None and uplink.caught_up and not uplink.offer(batch, wait=False):
+                    uplink.fall_behind()  # the server is slower than the data: it reads the spool
+                return
+        # No local copy (spool off or lost): the stream must take this very batch, so wait for room
+        # (outside the lock, so the uplink can catch up); a dead server is caught by the stall check.
+        if uplink is None:
+            raise UploadStalled(f"topic {self.topic!r} of sequence {self.sequence!r} has no spool and no live upload")
+        uplink.wait_caught_up()
+        uplink.offer(batch, wait=True)  # not under the lock: a detach must be able to abandon it
+        with self._lock:
             self.batches += 1
             self.bytes += batch.nbytes
-            uplink = self.uplink
-            if uplink is None or not uplink.caught_up:  # a catching-up uplink reads it from the spool
-                return
-            if not uplink.offer(batch):
-                self.uplink = None
-                uplink.abandon()
-                stalled = UploadStalled(f"{MAX_QUEUED} batches of topic {self.topic!r} are waiting for the server")
-                if self.spool is None:
-                    raise stalled
-                self._on_broken(self.topic, stalled)
 
     def _lose_spool(self, exc: BaseException) -> None:
         """Disk full (or failing): go on live if the server takes the data, else nothing can keep it."""
@@ -176,8 +220,7 @@ class SpooledSink:
             raise SpoolError(f"topic {self.topic!r} of sequence {self.sequence!r} cannot be re-uploaded: its spool "
                              "stopped (disk full) while the server was unreachable")
         with self._lock:
-            reader = self.spool.reader() if self.spool is not None and self.batches else None
-            self.uplink = Uplink(self, stream, reader)
+            self.uplink = Uplink(self, stream, sent=0)
 
     def _uplink_failed(self, uplink: Uplink, exc: BaseException) -> None:
         with self._lock:

@@ -17,6 +17,8 @@ class TopicSpool:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.batches = 0
+        self.offsets: list[int] = []  # where each batch's IPC message starts (random access for uplinks)
+        self.schema: pa.Schema | None = None
         self._file: pa.NativeFile | None = None
         self._writer: pa.ipc.RecordBatchStreamWriter | None = None
         self._dirty = False
@@ -30,7 +32,11 @@ class TopicSpool:
             if self._writer is None:
                 self._file = pa.OSFile(str(self.path), "wb")
                 self._writer = pa.ipc.new_stream(self._file, batch.schema)
+                self.schema = batch.schema
+            assert self._file is not None
+            start = self._file.tell()
             self._writer.write_batch(batch)
+            self.offsets.append(start)
             self.batches += 1
             self._dirty = True
 
@@ -66,24 +72,39 @@ class TopicSpool:
                     self._file.close()
 
     def reader(self) -> "SpoolReader":
-        return SpoolReader(self.path)
+        return SpoolReader(self)
 
 
 class SpoolReader:
-    """Reads a spool file's batches in order while it may still be growing (only complete ones)."""
+    """Reads batches of a spool file that may still be growing, from any batch index (only batches
+    the caller knows were appended completely)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._reader: pa.ipc.RecordBatchStreamReader | None = None
+    def __init__(self, spool: TopicSpool) -> None:
+        self._spool = spool
+        self._file: pa.NativeFile | None = None
+        self._next = -1  # index of the batch at the file position
 
-    def read(self, count: int) -> Iterator[pa.RecordBatch]:
-        """The next `count` batches; the caller knows they were appended completely."""
+    def read(self, start: int, count: int) -> Iterator[pa.RecordBatch]:
+        """Batches start .. start+count-1, in order."""
         if count <= 0:
             return
-        if self._reader is None:
-            self._reader = pa.ipc.open_stream(pa.OSFile(str(self.path)))
-        for _ in range(count):
-            yield self._reader.read_next_batch()
+        schema = self._spool.schema
+        assert schema is not None
+        if self._file is None:
+            self._file = pa.OSFile(str(self._spool.path))
+        if start != self._next:
+            self._file.seek(self._spool.offsets[start])
+        for index in range(start, start + count):
+            message = pa.ipc.read_message(self._file)
+            while message.type != "record batch":  # the stream's schema precedes the first batch
+                message = pa.ipc.read_message(self._file)
+            yield pa.ipc.read_record_batch(message, schema)
+            self._next = index + 1
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 def read_complete(path: Path) -> Iterator[pa.RecordBatch]:

@@ -33,6 +33,7 @@ class TopicStats:
     written: int = 0
     batches: int = 0
     bytes_written: int = 0
+    from_spool: int = 0  # batches the server got read back from the spool (it had fallen behind, or re-sent)
 
 
 class TopicWriter:
