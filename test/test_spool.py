@@ -5,6 +5,7 @@ read back from the server exactly once."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 from pathlib import Path
@@ -148,6 +149,37 @@ def test_server_slower_than_the_data_is_fed_from_the_spool_without_a_reconnect(t
     with mb.MosaicoClient.connect("127.0.0.1", port) as client:
         assert client.list_sequences() == [sequence]
         assert numbers(client, sequence, "/rel/blob") == list(range(500))
+    stop_server(server)
+
+
+def test_without_spool_a_slow_server_back_pressures_the_writer(tmp_path: Path, ros_context: Any) -> None:
+    """spool.enabled false: batches can only go live, so a paused server back-pressures the topic's
+    writer instead of breaking the upload; what its bounded buffer could not hold is counted as
+    dropped, everything else is stored once, in order."""
+    server, port = start_server(tmp_path / "store")
+    rec = recorder(params(tmp_path, port, server={"stall_timeout_s": 60.0}, topics={"names": ["/rel/blob"]},
+                          writer=FAST, spool={"enabled": False}))
+    watcher = StatusWatcher(ros_context)
+    pub = stream(400, 100.0, "/rel/blob", "--payload", "100000")
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l).split("sequence created: ")[1].split(" ")[0]
+        pub.wait_for(lambda l: l == "progress 50")
+        os.kill(server.popen.pid, signal.SIGSTOP)
+        pub.wait_for(lambda l: l == "progress 300")  # ~12 batches of 2 MB: more than the live queue
+        os.kill(server.popen.pid, signal.SIGCONT)
+        pub.wait_for(lambda l: l == "published 400")
+        output = stop_recording(rec, watcher, 400, "/rel/blob")
+    finally:
+        os.kill(server.popen.pid, signal.SIGCONT)
+        watcher.close()
+        rec.stop()
+        pub.stop()
+    assert " lost (" not in output and "failed" not in output, output
+    dropped = int(re.search(r"(\d+) dropped and 0 rejected of 400 received", output).group(1))  # type: ignore[union-attr]
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        stored = numbers(client, sequence, "/rel/blob")
+    assert stored == sorted(set(stored)) and len(stored) == 400 - dropped
+    assert stored[:50] == list(range(50)) and stored[-20:] == list(range(380, 400))
     stop_server(server)
 
 

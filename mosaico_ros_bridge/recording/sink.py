@@ -18,6 +18,7 @@ from mosaico_ros_bridge.spool import TopicSpool
 from mosaico_ros_bridge.writers.topic import TopicStats
 
 Broken = Callable[[str, BaseException], None]
+ATTACH_WAIT_S = 30.0  # without a spool, how long a batch waits for its topic's upload to open
 MAX_QUEUED = 8  # live batches waiting for the network; beyond, the uplink reads the spool
 
 
@@ -141,6 +142,10 @@ class Uplink:
         self._sent(batch)
 
     def _catch_up(self) -> None:
+        if self._reader is None:  # no spool: nothing can be read back, every batch came live
+            with self._cond:
+                self.caught_up = True
+            return
         while not self._abandoned:
             with self.sink._lock:
                 target = self.sink.batches
@@ -148,7 +153,6 @@ class Uplink:
                     with self._cond:
                         self.caught_up = True
                     return
-            assert self._reader is not None, "only a spooled topic falls behind"
             for batch in self._reader.read(self.sent, target - self.sent):
                 self._write(batch)
                 self.resent += 1
@@ -174,6 +178,7 @@ class SpooledSink:
         self._on_broken = on_broken
         self._on_spool_lost = on_spool_lost
         self._lock = threading.Lock()
+        self._attached = threading.Condition(self._lock)
 
     @property
     def live(self) -> bool:
@@ -193,15 +198,23 @@ class SpooledSink:
                 if uplink is not None and uplink.caught_up and not uplink.offer(batch, wait=False):
                     uplink.fall_behind()  # the server is slower than the data: it reads the spool
                 return
-        # No local copy (spool off or lost): the stream must take this very batch, so wait for room
-        # (outside the lock, so the uplink can catch up); a dead server is caught by the stall check.
-        if uplink is None:
-            raise UploadStalled(f"topic {self.topic!r} of sequence {self.sequence!r} has no spool and no live upload")
+        # No local copy (spool off or lost): the stream must take this very batch, so wait for it to
+        # be opened and for room (outside the lock, so the uplink can catch up); a dead server is
+        # caught by the stall check.
+        uplink = uplink or self._wait_attached()
         uplink.wait_caught_up()
         uplink.offer(batch, wait=True)  # not under the lock: a detach must be able to abandon it
         with self._lock:
             self.batches += 1
             self.bytes += batch.nbytes
+
+    def _wait_attached(self) -> Uplink:
+        with self._attached:
+            self._attached.wait_for(lambda: self.uplink is not None, ATTACH_WAIT_S)
+            if self.uplink is None:
+                raise UploadStalled(f"topic {self.topic!r} of sequence {self.sequence!r} has no spool and its upload "
+                                    f"was not opened within {ATTACH_WAIT_S:g} s")
+            return self.uplink
 
     def _lose_spool(self, exc: BaseException) -> None:
         """Disk full (or failing): go on live if the server takes the data, else nothing can keep it."""
@@ -221,6 +234,7 @@ class SpooledSink:
                              "stopped (disk full) while the server was unreachable")
         with self._lock:
             self.uplink = Uplink(self, stream, sent=0)
+            self._attached.notify_all()
 
     def _uplink_failed(self, uplink: Uplink, exc: BaseException) -> None:
         with self._lock:
