@@ -9,7 +9,7 @@ import re
 import signal
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -22,8 +22,24 @@ TOPIC = "/rel/imu"
 FAST = {"max_batch_size_records": 20, "flush_period_s": 0.1}
 
 
+_servers: list[Proc] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_server_outlives_its_test() -> Iterator[None]:
+    """A failing test leaves no server behind (paused ones are resumed so they can exit)."""
+    yield
+    while _servers:
+        server = _servers.pop()
+        if server.popen.poll() is None:
+            os.kill(server.popen.pid, signal.SIGCONT)
+            server.popen.kill()
+            server.popen.wait(timeout=15)
+
+
 def start_server(store: Path, port: int = 0) -> tuple[Proc, int]:
     server = Proc(python("-m", "mosaico_ros_bridge.server", "--port", str(port), "--store", str(store)))
+    _servers.append(server)
     line = server.wait_for(lambda l: "listening on" in l)
     return server, int(line.split("listening on ")[1].split(" ")[0].rsplit(":", 1)[1])
 
