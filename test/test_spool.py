@@ -168,6 +168,37 @@ def test_server_slower_than_the_data_is_fed_from_the_spool_without_a_reconnect(t
     stop_server(server)
 
 
+def test_stopping_while_the_server_is_behind_uploads_everything_with_progress(tmp_path: Path,
+                                                                             ros_context: Any) -> None:
+    """SIGINT while the server is paused: the recorder reports what is still to upload, and once the
+    server goes on, finishes every stream from the spool and finalizes (exit 0)."""
+    server, port = start_server(tmp_path / "store")
+    rec = recorder(params(tmp_path, port, server={"stall_timeout_s": 60.0}, topics={"names": ["/rel/blob"]},
+                          writer=FAST))
+    watcher = StatusWatcher(ros_context)
+    pub = stream(300, 100.0, "/rel/blob", "--payload", "200000")
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l).split("sequence created: ")[1].split(" ")[0]
+        pub.wait_for(lambda l: l == "progress 50")
+        os.kill(server.popen.pid, signal.SIGSTOP)
+        pub.wait_for(lambda l: l == "published 300")
+        watcher.wait_received("/rel/blob", 300, timeout=60)
+        rec.popen.send_signal(signal.SIGINT)
+        rec.wait_for(lambda l: "batch(es) still to upload to" in l)
+        os.kill(server.popen.pid, signal.SIGCONT)
+        assert rec.popen.wait(timeout=60) == 0, rec.output()
+        output = rec.output()
+    finally:
+        os.kill(server.popen.pid, signal.SIGCONT)
+        watcher.close()
+        rec.stop()
+        pub.stop()
+    assert "0 dropped and 0 rejected of 300 received" in output and " lost (" not in output, output
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        assert numbers(client, sequence, "/rel/blob") == list(range(300))
+    stop_server(server)
+
+
 def test_without_spool_a_slow_server_back_pressures_the_writer(tmp_path: Path, ros_context: Any) -> None:
     """spool.enabled false: batches can only go live, so a paused server back-pressures the topic's
     writer instead of breaking the upload; what its bounded buffer could not hold is counted as

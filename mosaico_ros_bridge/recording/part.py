@@ -149,6 +149,10 @@ class Part:
     def stalled(self, timeout: float) -> bool:
         return any(t.sink.uplink is not None and t.sink.uplink.stalled(timeout) for t in self.topics.values())
 
+    def backlog(self) -> int:
+        """Batches written to this part that its server streams have not received yet."""
+        return sum(t.sink.backlog() for t in list(self.topics.values()))  # no lock: finish() holds it
+
     def drain(self) -> None:
         """Everything buffered goes through the encoders into the spool (and the live streams)."""
         for topic in list(self.topics.values()):

@@ -25,6 +25,7 @@ from mosaico_ros_bridge.writers import OnErrorPolicy, TopicWriter, WriterConfig
 RECONNECT_TIMEOUT_S = 1.0
 EXECUTORS = 4  # encoding threads: enough that a camera never waits behind another topic's batch
 FIRST_BACKOFF_S = 0.25
+STOP_PROGRESS_S = 2.0  # at stop, how often the upload backlog is logged
 
 
 class Log(Protocol):
@@ -359,10 +360,13 @@ class Recording:
             self.part = None
         self._stopping.set()
         self._wake.set()
-        started = time.monotonic()
+        started = reported = time.monotonic()
         while not self._idle.wait(timeout=0.1):
             if self._client is None and time.monotonic() - started > self.config.spool.stop_timeout_s:
                 break
+            if self._client is not None and time.monotonic() - reported > STOP_PROGRESS_S:
+                reported = time.monotonic()
+                self._report_backlog()
         self._exit.set()
         self._thread.join(timeout=30)
         kept = [p.spool for p in self._closing if p.spool is not None] + self._pending
@@ -370,6 +374,13 @@ class Recording:
             spool.release()
         self._shutdown()
         return StopReport(self.finalized, [s.directory for s in kept], str(error) if error else None)
+
+    def _report_backlog(self) -> None:
+        with self._lock:
+            closing = list(self._closing)
+        backlog = sum(p.backlog() for p in closing)
+        if backlog:
+            self.log.info(f"stopping: {backlog} batch(es) still to upload to {self.target}")
 
     def _stop_without_spool(self, part: Part, error: BaseException | None) -> StopReport:
         self._exit.set()

@@ -175,6 +175,7 @@ class SpooledSink:
         self.batches = 0
         self.bytes = 0
         self.uplink: Uplink | None = None
+        self._finishing: Uplink | None = None
         self._on_broken = on_broken
         self._on_spool_lost = on_spool_lost
         self._lock = threading.Lock()
@@ -255,7 +256,13 @@ class SpooledSink:
             uplink, self.uplink = self.uplink, None
         if uplink is None:
             raise SpoolError(f"topic {self.topic!r} of sequence {self.sequence!r} has no live upload")
+        self._finishing = uplink
         uplink.finish(stall_timeout)
+
+    def backlog(self) -> int:
+        """Batches of this topic its server stream has not received yet."""
+        uplink = self.uplink or self._finishing
+        return self.batches - (uplink.sent if uplink is not None else 0)
 
     # BatchSink: the part ends streams itself (finish); the writer's drain only ends the spool file.
     def done_writing(self) -> None:
