@@ -23,7 +23,7 @@ MAX_QUEUED = 8  # live batches waiting for the network; beyond, the uplink reads
 
 
 class UploadStalled(ConnectionError):
-    """The server stopped taking data (no progress, or too many batches waiting)."""
+    """The server stopped taking data (no progress for server.stall_timeout_s)."""
 
 
 class Uplink:
@@ -152,6 +152,7 @@ class Uplink:
                 if self.sent >= target:
                     with self._cond:
                         self.caught_up = True
+                        self._cond.notify_all()
                     return
             for batch in self._reader.read(self.sent, target - self.sent):
                 self._write(batch)
