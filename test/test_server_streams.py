@@ -236,18 +236,23 @@ def test_concurrent_streams_on_many_topics(raw: Raw) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_cli_listens_logs_and_exits_cleanly(tmp_path: Path, sig: int) -> None:
     proc = Proc(python("-m", "mosaico_ros_bridge.server", "--port", "0", "--store", str(tmp_path / "s")))
-    line = proc.wait_for(lambda l: "listening on" in l)
-    port = int(re.search(r"grpc://127\.0\.0\.1:(\d+)", line).group(1))  # type: ignore[union-attr]
-    assert port > 0
-    raw = Raw(f"grpc://127.0.0.1:{port}")
-    key = raw.sequence("cli")
-    proc.wait_for(lambda l: "sequence created: cli" in l)
-    raw.act("sequence_finalize", {"name": "cli", "key": key})
-    proc.wait_for(lambda l: "sequence finalized: cli" in l)
-    raw.act("sequence_abort", {"name": "cli2", "key": raw.sequence("cli2")})
-    proc.wait_for(lambda l: "sequence aborted: cli2" in l)
-    proc.popen.send_signal(sig)
-    assert proc.popen.wait(timeout=15) == 0
+    try:
+        line = proc.wait_for(lambda l: "listening on" in l)
+        port = int(re.search(r"grpc://127\.0\.0\.1:(\d+)", line).group(1))  # type: ignore[union-attr]
+        assert port > 0
+        raw = Raw(f"grpc://127.0.0.1:{port}")
+        key = raw.sequence("cli")
+        proc.wait_for(lambda l: "sequence created: cli" in l)
+        raw.act("sequence_finalize", {"name": "cli", "key": key})
+        proc.wait_for(lambda l: "sequence finalized: cli" in l)
+        raw.act("sequence_abort", {"name": "cli2", "key": raw.sequence("cli2")})
+        proc.wait_for(lambda l: "sequence aborted: cli2" in l)
+        proc.popen.send_signal(sig)
+        assert proc.popen.wait(timeout=15) == 0
+    finally:
+        if proc.popen.poll() is None:
+            proc.popen.kill()
+            proc.popen.wait(timeout=15)
     assert "stopped" in proc.output()
 
 
