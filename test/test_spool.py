@@ -230,6 +230,29 @@ def test_without_spool_a_slow_server_back_pressures_the_writer(tmp_path: Path, r
     stop_server(server)
 
 
+def test_without_spool_a_server_dying_while_the_writer_waits_for_room_is_fatal_not_a_hang(tmp_path: Path) -> None:
+    """spool.enabled false: the server is paused until the live queue is full and the topic's writer
+    waits for room, then killed. The upload's thread ends with the error, so the waiting writer must
+    give up too: the recorder exits 1 naming the failure instead of waiting forever."""
+    server, port = start_server(tmp_path / "store")
+    rec = recorder(params(tmp_path, port, server={"stall_timeout_s": 60.0}, topics={"names": ["/rel/blob"]},
+                          writer=FAST, spool={"enabled": False}))
+    pub = stream(400, 100.0, "/rel/blob", "--payload", "100000")
+    try:
+        rec.wait_for(lambda l: "sequence created:" in l)
+        pub.wait_for(lambda l: l == "progress 50")
+        os.kill(server.popen.pid, signal.SIGSTOP)
+        pub.wait_for(lambda l: l == "progress 300")  # ~12 batches of 2 MB: more than the live queue
+        server.popen.kill()
+        assert rec.popen.wait(timeout=30) == 1
+    finally:
+        rec.stop()
+        pub.stop()
+        server.stop()
+    output = rec.output()
+    assert "on_error=report" in output and "/rel/blob" in output, output
+
+
 def test_server_started_after_the_recorder_gets_everything(tmp_path: Path, ros_context: Any) -> None:
     port = free_port()
     rec = recorder(params(tmp_path, port, server={"timeout_s": 0.5}, topics={"names": [TOPIC]}, writer=FAST,

@@ -51,14 +51,17 @@ class Uplink:
         self._thread.start()
 
     def offer(self, batch: pa.RecordBatch, wait: bool) -> bool:
-        """Queue a live batch; False when the queue is full or the upload was abandoned (with
-        `wait`, it waits for room instead and raises UploadStalled if the upload is abandoned)."""
+        """Queue a live batch; False when the queue is full or the upload was abandoned or has
+        failed (with `wait`, it waits for room instead and raises UploadStalled if the upload is
+        abandoned or its thread ended: a full queue would never drain)."""
         with self._cond:
-            while wait and len(self._queue) >= MAX_QUEUED and not self._abandoned:
+            while wait and len(self._queue) >= MAX_QUEUED and not self._abandoned and not self._done.is_set():
                 self._cond.wait(0.1)
-            if self._abandoned and wait:
-                raise UploadStalled(f"the upload of topic {self.sink.topic!r} was abandoned")
-            if self._abandoned or len(self._queue) >= MAX_QUEUED:
+            ended = self._abandoned or self._done.is_set()
+            if ended and wait:
+                raise UploadStalled(f"the upload of topic {self.sink.topic!r} was "
+                                    + ("abandoned" if self._abandoned else f"ended ({self.error})"))
+            if ended or len(self._queue) >= MAX_QUEUED:
                 return False
             self._queue.append(batch)
             self._cond.notify_all()
