@@ -27,7 +27,7 @@ help:
 
 env: $(ENV_READY)
 
-$(DEPS_READY): requirements.txt constraints.txt setup.py setup.cfg package.xml
+$(DEPS_READY): requirements.txt constraints.txt setup.py setup.cfg package.xml mosaico_ros_bridge/ontology/_gather.c
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
 	@test -x $(PY) || { echo "env: creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	@echo "env: installing pinned dependencies (constraints.txt) into $(VENV) ..."

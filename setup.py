@@ -1,7 +1,7 @@
 """ament_python build description: installs the package, its launch/config files and entry points."""
 from glob import glob
 
-from setuptools import find_packages, setup
+from setuptools import Extension, find_packages, setup
 
 PACKAGE = "mosaico_ros_bridge"
 
@@ -9,6 +9,9 @@ setup(
     name=PACKAGE,
     version="0.1.0",
     packages=find_packages(include=[PACKAGE, f"{PACKAGE}.*"]),
+    # The columnar encoder's inner loop; optional: without a compiler the pure-Python path is used.
+    ext_modules=[Extension(f"{PACKAGE}.ontology._gather", [f"{PACKAGE}/ontology/_gather.c"],
+                           extra_compile_args=["-O2"], optional=True)],
     data_files=[
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
         (f"share/{PACKAGE}", ["package.xml"]),

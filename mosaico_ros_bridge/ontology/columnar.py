@@ -3,9 +3,14 @@ with struct and list arrays assembled bottom-up (no per-row dicts).
 
 A `Getters` map says how to reach each field from its parent object (default: the attribute of the
 same name); adapters use it to encode ROS messages directly into an ontology schema.
+
+The inner loop runs in C (`_gather`, built with the package) when it is importable: one pass over the
+items writes numbers straight into Arrow buffers. Whatever it does not handle with certainty falls back,
+batch by batch, to the pure-Python path below, which defines the results and the errors.
 """
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from functools import partial
 from operator import attrgetter, is_
@@ -13,6 +18,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
+
+try:
+    from mosaico_ros_bridge.ontology import _gather
+except ImportError:  # built without a C compiler: the pure-Python path does everything
+    _gather = None  # type: ignore[assignment]
 
 Getter = Callable[[Any], Any]
 Getters = dict[str, Getter]
@@ -58,7 +68,8 @@ class _Node:
 
     def __init__(self, field: pa.Field, path: str, getters: Getters) -> None:
         self.field = field
-        self.get = getters.get(path, attrgetter(field.name))
+        self.custom = getters.get(path)
+        self.get = self.custom or attrgetter(field.name)
         arrow_type = field.type
         self.children: list[_Node] = []
         self.item: _Node | None = None
@@ -97,13 +108,95 @@ class _Node:
         return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, type=self.field.type, mask=mask)
 
 
+def _kind(arrow_type: pa.DataType) -> int:
+    """How _gather stores a field: numbers and lists of doubles in Arrow buffers, the rest as objects."""
+    if pa.types.is_struct(arrow_type):
+        return int(_gather.STRUCT)
+    if pa.types.is_list(arrow_type) and pa.types.is_float64(arrow_type.value_type):
+        return int(_gather.LIST_F64)
+    return int(_NUMERIC_KINDS.get(str(arrow_type), _gather.OBJECT))
+
+
+_NUMERIC_KINDS = {} if _gather is None else {
+    "double": _gather.F64, "float": _gather.F32, "int8": _gather.I8, "int16": _gather.I16, "int32": _gather.I32,
+    "int64": _gather.I64, "uint8": _gather.U8, "uint16": _gather.U16, "uint32": _gather.U32}
+
+
+class _Compiled:
+    """The node tree flattened in pre-order for _gather, and the arrays rebuilt from its buffers."""
+
+    def __init__(self, roots: list[_Node]) -> None:
+        self.program: list[tuple[int, Any, int]] = []
+        self.index: dict[int, int] = {}
+        for root in roots:
+            self._add(root, -1)
+
+    def _add(self, node: _Node, parent: int) -> None:
+        kind = _kind(node.field.type) if node.item is None else int(_gather.OBJECT)
+        self.index[id(node)] = len(self.program)
+        self.program.append((parent, _c_getter(node), kind))
+        if kind == _gather.STRUCT:
+            for child in node.children:
+                self._add(child, self.index[id(node)])
+
+    def array(self, node: _Node, columns: list[Any], rows: int) -> pa.Array:
+        _, _, kind = self.program[self.index[id(node)]]
+        column = columns[self.index[id(node)]]
+        arrow_type = node.field.type
+        if kind == _gather.OBJECT:
+            return node.build(column)
+        if kind == _gather.STRUCT:
+            valid, nulls = column
+            children = [self.array(child, columns, rows) for child in node.children]
+            return pa.Array.from_buffers(arrow_type, rows, [_buffer(valid)], null_count=nulls, children=children)
+        if kind == _gather.LIST_F64:
+            offsets, values, valid, nulls = column
+            flat = pa.Array.from_buffers(pa.float64(), len(values) // 8, [None, pa.py_buffer(values)])
+            return pa.Array.from_buffers(arrow_type, rows, [_buffer(valid), pa.py_buffer(offsets)],
+                                         null_count=nulls, children=[flat])
+        data, valid, nulls = column
+        return pa.Array.from_buffers(arrow_type, rows, [_buffer(valid), pa.py_buffer(data)], null_count=nulls)
+
+
+def _c_getter(node: _Node) -> Any:
+    """A name, a chain of names (an attrgetter of one dotted path, read without calling it), or the
+    callable itself."""
+    if node.custom is None:
+        return sys.intern(node.field.name)
+    if type(node.custom) is attrgetter:
+        args = node.custom.__reduce__()[1]
+        if len(args) == 1:
+            return tuple(map(sys.intern, args[0].split(".")))
+    return node.custom
+
+
+def _buffer(data: bytes | None) -> pa.Buffer | None:
+    return None if data is None else pa.py_buffer(data)
+
+
 class ColumnarEncoder:
     """Encodes a sequence of root objects into batches of `schema`, reading fields through getters."""
 
     def __init__(self, schema: pa.Schema, getters: Getters | None = None) -> None:
         self.schema = schema
         self._nodes = [_Node(field, field.name, getters or {}) for field in schema]
+        self._compiled = _Compiled(self._nodes) if _gather is not None else None
+        self._program = tuple(self._compiled.program) if self._compiled is not None else ()
+        self.fallbacks = 0  # batches the C loop handed to the Python path (unusual values, or errors)
 
     def encode(self, items: Sequence[Any]) -> pa.RecordBatch:
+        if self._compiled is not None:
+            rows = items if isinstance(items, list) else list(items)
+            try:
+                columns = _gather.gather(rows, self._program)
+            except Exception:
+                self.fallbacks += 1
+            else:
+                arrays = [self._compiled.array(node, columns, len(rows)) for node in self._nodes]
+                return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+        return self.encode_python(items)
+
+    def encode_python(self, items: Sequence[Any]) -> pa.RecordBatch:
+        """The reference path: what the C loop must reproduce exactly."""
         arrays = [node.build(node.values(items, False)) for node in self._nodes]
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
