@@ -10,6 +10,8 @@ from typing import Any
 class BatchBuffer:
     """Not thread-safe: the TopicWriter holds its lock around every call."""
 
+    __slots__ = ("max_records", "max_bytes", "nbytes", "_items", "_cuts", "_rows", "_bytes")
+
     def __init__(self, max_records: int, max_bytes: int) -> None:
         self.max_records = max_records
         self.max_bytes = max_bytes
@@ -29,9 +31,9 @@ class BatchBuffer:
             self._rows = self._bytes = 0
         self._items.append(item)
         self.nbytes += size
-        self._rows += 1
-        self._bytes += size
-        return bool(self._cuts) or self._open_is_full()
+        self._rows = rows = self._rows + 1
+        self._bytes = nbytes = self._bytes + size
+        return bool(self._cuts) or rows >= self.max_records or nbytes >= self.max_bytes
 
     def _open_is_full(self) -> bool:
         return self._rows >= self.max_records or self._bytes >= self.max_bytes

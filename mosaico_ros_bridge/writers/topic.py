@@ -77,8 +77,16 @@ class TopicWriter:
     def push(self, message: Message) -> None:
         """Buffer one Message; a full buffer (records OR bytes limit) is sent in the background.
 
-        Raises WriterError when the writer is closed or an earlier upload of this topic failed."""
-        self.push_item(message, self.encoder.size_hint(message))
+        Raises WriterError when the writer is closed or an earlier upload of this topic failed.
+        (push_item with block=True, written out: this is the per-record cost of the seed API.)"""
+        if not self._active or self._error is not None:
+            self.push_item(message, 0)  # raises, and counts the record as dropped
+        size = self.encoder.size_hint(message)
+        with self._lock:
+            self.stats.pushed += 1
+            full = self._buffer.add(message, size)
+        if full:
+            self._flush(True, everything=False)
 
     def push_item(self, item: Any, size_hint: int, block: bool = True) -> bool:
         """push() for any item the topic's encoder understands (the recorder's raw path).
