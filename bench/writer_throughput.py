@@ -1,13 +1,16 @@
 """Writer throughput: N IMU records and N 1080p rgb8 Images pushed through the writing API, against the
 identical Arrow batches sent with a bare pyarrow.flight DoPut, in the same run, to the same local
-server process. Prints records/s, MB/s and the ratio API/bare (target >= 0.8).
+server process. Each case runs bare and API alternately `--repeat` times (the first pair warms the
+server up like the rest) and reports the medians. Prints records/s, MB/s and the ratio API/bare
+(target >= 0.8).
 
-    python -m bench.writer_throughput [--imu N] [--images N]
+    python -m bench.writer_throughput [--imu N] [--images N] [--repeat K]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
 from typing import Any, Callable
 
@@ -81,23 +84,27 @@ def batches_like_the_api(messages: list[mb.Message], data_type: type[mb.Serializ
     return batches
 
 
-def run(imu: int, images: int, log: Callable[[str], None] = print) -> dict[str, Any]:
+def run(imu: int, images: int, repeat: int = 3, log: Callable[[str], None] = print) -> dict[str, Any]:
     results: dict[str, Any] = {}
     cases = [("imu", mb.IMU, imu_messages(imu)), ("image_1080p", mb.Image, image_messages(images))]
     with ServerProcess() as server:
         for name, data_type, messages in cases:
-            log(f"writer_throughput: {name}: {len(messages)} records ...")
             batches = batches_like_the_api(messages, data_type)
             megabytes = sum(b.nbytes for b in batches) / 1e6
-            bare = bare_doput(server.port, name, data_type, batches)
-            api = via_api(server.port, name, data_type, messages)
-            results[name] = {"records": len(messages), "megabytes": round(megabytes, 1),
+            bares, apis = [], []
+            for k in range(repeat):
+                log(f"writer_throughput: {name}: {len(messages)} records, run {k + 1}/{repeat} ...")
+                bares.append(bare_doput(server.port, f"{name}_{k}", data_type, batches))
+                apis.append(via_api(server.port, f"{name}_{k}", data_type, messages))
+            bare, api = statistics.median(bares), statistics.median(apis)
+            results[name] = {"records": len(messages), "megabytes": round(megabytes, 1), "runs": repeat,
                              "bare_records_per_s": round(len(messages) / bare), "api_records_per_s": round(len(messages) / api),
                              "bare_mb_per_s": round(megabytes / bare, 1), "api_mb_per_s": round(megabytes / api, 1),
-                             "ratio": round(bare / api, 3)}
-    rows = [["case", "records", "bare rec/s", "api rec/s", "bare MB/s", "api MB/s", "api/bare"]]
+                             "ratio": round(bare / api, 3), "ratios_per_run": [round(b / a, 3) for b, a in zip(bares, apis)]}
+    rows = [["case", "records", "bare rec/s", "api rec/s", "bare MB/s", "api MB/s", "api/bare", "per run"]]
     rows += [[k, str(v["records"]), str(v["bare_records_per_s"]), str(v["api_records_per_s"]), str(v["bare_mb_per_s"]),
-              str(v["api_mb_per_s"]), f"{v['ratio']:.2f}x"] for k, v in results.items()]
+              str(v["api_mb_per_s"]), f"{v['ratio']:.2f}x", " ".join(f"{r:.2f}" for r in v["ratios_per_run"])]
+             for k, v in results.items()]
     log(table(rows))
     log(f"results: {save('writer_throughput', results)}")
     return results
@@ -107,8 +114,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--imu", type=int, default=100_000)
     parser.add_argument("--images", type=int, default=150)
+    parser.add_argument("--repeat", type=int, default=3, help="alternating bare/API runs per case (medians reported)")
     args = parser.parse_args()
-    run(args.imu, args.images)
+    run(args.imu, args.images, args.repeat)
 
 
 if __name__ == "__main__":

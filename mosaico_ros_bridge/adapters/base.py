@@ -117,6 +117,7 @@ class RosEncoder:
     def __init__(self, schema: pa.Schema, getters: Getters, msg_class: type, raw: bool,
                  raw_decoder: RawDecoder | None = None, raw_batch: BatchDecoder | None = None) -> None:
         self.schema = schema
+        self.fixed_size: int | None = None  # raw CDR items are sized by their bytes
         self._raw_batch = raw_batch if raw else None
         self._columnar = ColumnarEncoder(schema, getters)
         self._msg_class = msg_class

@@ -16,6 +16,7 @@ from mosaico_ros_bridge.ontology.columnar import ColumnarEncoder, Getter, Getter
 
 class BatchEncoder(Protocol):
     schema: pa.Schema
+    fixed_size: int | None  # every item's size_hint, when it does not depend on the item
 
     def size_hint(self, item: Any) -> int:
         """Approximate serialized bytes of one item (decides byte-limit flushes; must be cheap)."""
@@ -55,6 +56,7 @@ class MessageEncoder:
         self.schema = message_schema(data_type)
         self._fixed = sum(_fixed_width(f.type) for f in self.schema)
         self._variable = [(f.name, _variable_width(f.type)) for f in data_type.arrow_fields() if _variable_width(f.type)]
+        self.fixed_size = None if self._variable else self._fixed
         data_fields: Getters = {f.name: _data_getter(f.name) for f in data_type.arrow_fields()}
         self._columnar = ColumnarEncoder(self.schema, data_fields)
 

@@ -27,7 +27,6 @@ Rejects = Callable[[str, str], None]  # (kind, message): a record was refused, r
 class TopicStats:
     """Counters read by status reporting (updated on the executor; reads are approximate)."""
 
-    pushed: int = 0
     dropped: int = 0
     rejected: int = 0
     written: int = 0
@@ -55,7 +54,7 @@ class TopicWriter:
         self._executor = executor
         self._config = config
         self._on_upload_error = on_upload_error
-        self._buffer = BatchBuffer(config.max_batch_size_records, config.max_batch_size_bytes)
+        self._buffer = BatchBuffer(config.max_batch_size_records, config.max_batch_size_bytes, encoder.fixed_size)
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(MAX_PENDING_BATCHES)
         self._futures: list[Future[None]] = []
@@ -81,10 +80,12 @@ class TopicWriter:
         (push_item with block=True, written out: this is the per-record cost of the seed API.)"""
         if not self._active or self._error is not None:
             self.push_item(message, 0)  # raises, and counts the record as dropped
-        size = self.encoder.size_hint(message)
-        with self._lock:
-            self.stats.pushed += 1
-            full = self._buffer.add(message, size)
+        if self._buffer.per_batch:
+            full = self._buffer.append(message)  # fixed-size records: no lock (see BatchBuffer)
+        else:
+            size = self.encoder.size_hint(message)
+            with self._lock:
+                full = self._buffer.add(message, size)
         if full:
             self._flush(True, everything=False)
 
@@ -104,7 +105,6 @@ class TopicWriter:
                               or len(self._buffer) >= OVERFLOW_FACTOR * self._config.max_batch_size_records):
                 self.stats.dropped += 1
                 return False
-            self.stats.pushed += 1
             full = self._buffer.add(item, size_hint)
         if full:
             self._flush(block, everything=False)
