@@ -57,4 +57,4 @@ lock: $(DEPS_READY)
 	  echo "# Regenerate with: make lock"; $(PY) -m pip freeze --all --exclude-editable | grep -v '^pip==' | sort -f) > constraints.txt
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info mosaico_ros_bridge/ontology/_gather*.so
