@@ -21,6 +21,8 @@
 #include <string.h>
 
 enum Kind { STRUCT, OBJECT, F64, F32, I8, I16, I32, I64, U8, U16, U32, LIST_F64, KIND_COUNT };
+static const char *KIND_NAME[KIND_COUNT] = {"STRUCT", "OBJECT", "F64", "F32", "I8", "I16", "I32", "I64",
+                                            "U8", "U16", "U32", "LIST_F64"};
 
 static const Py_ssize_t WIDTH[KIND_COUNT] = {0, 0, 8, 4, 1, 2, 4, 8, 1, 2, 4, 0};
 static const long long LOW[KIND_COUNT] = {0, 0, 0, 0, INT8_MIN, INT16_MIN, INT32_MIN, INT64_MIN, 0, 0, 0, 0};
@@ -387,17 +389,10 @@ PyMODINIT_FUNC PyInit__gather(void) {
         Py_DECREF(m);
         return NULL;
     }
-    PyModule_AddIntConstant(m, "STRUCT", STRUCT);
-    PyModule_AddIntConstant(m, "OBJECT", OBJECT);
-    PyModule_AddIntConstant(m, "F64", F64);
-    PyModule_AddIntConstant(m, "F32", F32);
-    PyModule_AddIntConstant(m, "I8", I8);
-    PyModule_AddIntConstant(m, "I16", I16);
-    PyModule_AddIntConstant(m, "I32", I32);
-    PyModule_AddIntConstant(m, "I64", I64);
-    PyModule_AddIntConstant(m, "U8", U8);
-    PyModule_AddIntConstant(m, "U16", U16);
-    PyModule_AddIntConstant(m, "U32", U32);
-    PyModule_AddIntConstant(m, "LIST_F64", LIST_F64);
+    for (int kind = 0; kind < KIND_COUNT; kind++)
+        if (PyModule_AddIntConstant(m, KIND_NAME[kind], kind) < 0) {
+            Py_DECREF(m);
+            return NULL;
+        }
     return m;
 }
