@@ -16,7 +16,7 @@ from mosaico_ros_bridge.config import RecorderConfig, load_config
 from mosaico_ros_bridge.client.names import validate_topic_name
 from mosaico_ros_bridge.errors import InvalidName, MosaicoBridgeError, UnsupportedMessageType, WriterError
 from mosaico_ros_bridge.ontology.images import ImageFormat
-from mosaico_ros_bridge.qos import adapted_qos, describe, has_variable_arrays
+from mosaico_ros_bridge.qos import adapted_qos, describe, queue_depth
 from mosaico_ros_bridge.recording import Recording, StopReport, TopicSpec
 from mosaico_ros_bridge.status import TopicCounters, status_message
 
@@ -109,8 +109,7 @@ class RecorderNode(Node):  # type: ignore[misc]
             self.get_logger().warning(f"topic {name} ({ros_type}) has no adapter and unknown_types is 'skip'; not recorded")
             self._ignored.add(name)
             return
-        topics = self.config.topics
-        depth = topics.depth if has_variable_arrays(msg_class) else topics.depth_small
+        depth = queue_depth(msg_class, self.config.topics)
         self._subscribe(name, plan, msg_class, adapted_qos(publishers, options, depth))
 
     def _subscribe(self, name: str, plan: TopicPlan, msg_class: type, qos: Any) -> None:

@@ -52,3 +52,22 @@ def test_bad_configurations_name_the_key(parameters: dict[str, Any], text: str) 
     with pytest.raises(ConfigError) as info:
         load_config(parameters)
     assert text in str(info.value)
+
+
+@pytest.mark.parametrize("module,name,key", [
+    ("sensor_msgs.msg", "Image", "depth_large"), ("sensor_msgs.msg", "CompressedImage", "depth_large"),
+    ("sensor_msgs.msg", "PointCloud2", "depth_large"), ("nav_msgs.msg", "OccupancyGrid", "depth_large"),
+    ("tf2_msgs.msg", "TFMessage", "depth"), ("sensor_msgs.msg", "LaserScan", "depth"),
+    ("sensor_msgs.msg", "JointState", "depth"), ("sensor_msgs.msg", "Imu", "depth_small"),
+    ("nav_msgs.msg", "Odometry", "depth_small"),
+])
+def test_queue_depth_follows_what_a_message_can_weigh(module: str, name: str, key: str) -> None:
+    """Byte arrays (a 1080p frame is 6 MB) get the small queue, so a lagging recorder's DDS history
+    holds 60 MB per camera instead of 600 MB."""
+    import importlib
+
+    from mosaico_ros_bridge.qos import queue_depth
+
+    topics = load_config({"topics.all": True, "topics.depth_large": 7, "topics.depth": 70, "topics.depth_small": 700}).topics
+    depth = queue_depth(getattr(importlib.import_module(module), name), topics)
+    assert depth == {"depth_large": 7, "depth": 70, "depth_small": 700}[key]
