@@ -126,18 +126,19 @@ class _Compiled:
     """The node tree flattened in pre-order for _gather, and the arrays rebuilt from its buffers."""
 
     def __init__(self, roots: list[_Node]) -> None:
-        self.program: list[tuple[int, Any, int]] = []
+        program: list[tuple[int, Any, int]] = []
         self.index: dict[int, int] = {}
         for root in roots:
-            self._add(root, -1)
+            self._add(program, root, -1)
+        self.program = tuple(program)
 
-    def _add(self, node: _Node, parent: int) -> None:
+    def _add(self, program: list[tuple[int, Any, int]], node: _Node, parent: int) -> None:
         kind = _kind(node.field.type) if node.item is None else int(_gather.OBJECT)
-        self.index[id(node)] = len(self.program)
-        self.program.append((parent, _c_getter(node), kind))
+        self.index[id(node)] = len(program)
+        program.append((parent, _c_getter(node), kind))
         if kind == _gather.STRUCT:
             for child in node.children:
-                self._add(child, self.index[id(node)])
+                self._add(program, child, self.index[id(node)])
 
     def array(self, node: _Node, columns: list[Any], rows: int) -> pa.Array:
         _, _, kind = self.program[self.index[id(node)]]
@@ -181,14 +182,13 @@ class ColumnarEncoder:
         self.schema = schema
         self._nodes = [_Node(field, field.name, getters or {}) for field in schema]
         self._compiled = _Compiled(self._nodes) if _gather is not None else None
-        self._program = tuple(self._compiled.program) if self._compiled is not None else ()
         self.fallbacks = 0  # batches the C loop handed to the Python path (unusual values, or errors)
 
     def encode(self, items: Sequence[Any]) -> pa.RecordBatch:
         if self._compiled is not None:
             rows = items if isinstance(items, list) else list(items)
             try:
-                columns = _gather.gather(rows, self._program)
+                columns = _gather.gather(rows, self._compiled.program)
             except Exception:
                 self.fallbacks += 1
             else:
