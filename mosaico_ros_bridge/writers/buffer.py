@@ -49,9 +49,9 @@ class BatchBuffer:
             self._rows = self._bytes = 0
         self._items.append(item)
         self._nbytes += size
-        self._rows = rows = self._rows + 1
-        self._bytes = nbytes = self._bytes + size
-        return bool(self._cuts) or rows >= self.max_records or nbytes >= self.max_bytes
+        self._rows += 1
+        self._bytes += size
+        return bool(self._cuts) or self._open_is_full()
 
     def _open_is_full(self) -> bool:
         return self._rows >= self.max_records or self._bytes >= self.max_bytes
