@@ -8,13 +8,17 @@ import os
 import re
 import signal
 import socket
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 import mosaico_ros_bridge as mb
+from mosaico_ros_bridge.client.names import topic_locator
+from mosaico_ros_bridge.recording.sink import SpooledSink, UploadStalled
 from mosaico_ros_bridge.spool import load_manifest, read_complete
+from mosaico_ros_bridge.writers.encoders import MessageEncoder
 from procs import Proc, python, wait_until
 from test_recorder import StatusWatcher, params, recorder
 
@@ -251,6 +255,38 @@ def test_without_spool_a_server_dying_while_the_writer_waits_for_room_is_fatal_n
         server.stop()
     output = rec.output()
     assert "on_error=report" in output and "/rel/blob" in output, output
+
+
+def test_without_spool_a_batch_after_the_upload_failed_is_refused_at_once(tmp_path: Path) -> None:
+    """spool.enabled false: once the server is gone (killed), a batch written afterwards must fail at
+    once naming the failure. (It used to wait ATTACH_WAIT_S = 30 s for a stream that could not come,
+    so a stopping recorder hung on its writers.)"""
+    server, port = start_server(tmp_path / "store")
+    broken: list[BaseException] = []
+    encoder = MessageEncoder(mb.Floating64)
+    batch = encoder.encode([mb.Message(timestamp_ns=i, data=mb.Floating64(data=float(i))) for i in range(100)])
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        key = client.actions.sequence_create("dies", {})
+        locator = topic_locator("dies", "/t")
+        topic_key = client.actions.topic_create(locator, key, mb.Floating64.serialization_format().value,
+                                                mb.Floating64.ontology_tag(), {})
+        stream, _ = client.lanes.acquire().do_put(client.actions.put_descriptor(locator, topic_key), encoder.schema)
+        sink = SpooledSink("/t", "dies", None, lambda _, exc: broken.append(exc), lambda _: None)
+        sink.attach(stream)
+        sink.write(batch)
+        server.popen.kill()
+        server.stop()
+        deadline = time.monotonic() + 20
+        while not broken and time.monotonic() < deadline:  # the uplink finds out on its next write
+            try:
+                sink.write(batch)
+            except UploadStalled:
+                break
+        assert broken, "the upload never failed"
+        started = time.monotonic()
+        with pytest.raises(UploadStalled, match=r"topic '/t' of sequence 'dies' has no spool and its upload failed"):
+            sink.write(batch)
+        assert time.monotonic() - started < 5
 
 
 def test_server_started_after_the_recorder_gets_everything(tmp_path: Path, ros_context: Any) -> None:

@@ -179,6 +179,7 @@ class SpooledSink:
         self.batches = 0
         self.bytes = 0
         self.uplink: Uplink | None = None
+        self._failure: BaseException | None = None  # of the last uplink, until a new one is attached
         self._finishing: Uplink | None = None
         self._on_broken = on_broken
         self._on_spool_lost = on_spool_lost
@@ -214,12 +215,16 @@ class SpooledSink:
             self.bytes += batch.nbytes
 
     def _wait_attached(self) -> Uplink:
+        """The live uplink, once opened; raises at once if the last one failed (nothing keeps the
+        batch meanwhile: waiting for a reconnection would only hold the writer up)."""
         with self._attached:
-            self._attached.wait_for(lambda: self.uplink is not None, ATTACH_WAIT_S)
-            if self.uplink is None:
-                raise UploadStalled(f"topic {self.topic!r} of sequence {self.sequence!r} has no spool and its upload "
-                                    f"was not opened within {ATTACH_WAIT_S:g} s")
-            return self.uplink
+            self._attached.wait_for(lambda: self.uplink is not None or self._failure is not None, ATTACH_WAIT_S)
+            if self.uplink is not None:
+                return self.uplink
+            where = f"topic {self.topic!r} of sequence {self.sequence!r} has no spool and its upload"
+            if self._failure is not None:
+                raise UploadStalled(f"{where} failed ({self._failure})")
+            raise UploadStalled(f"{where} was not opened within {ATTACH_WAIT_S:g} s")
 
     def _lose_spool(self, exc: BaseException) -> None:
         """Disk full (or failing): go on live if the server takes the data, else nothing can keep it."""
@@ -239,6 +244,7 @@ class SpooledSink:
                              "stopped (disk full) while the server was unreachable")
         with self._lock:
             self.uplink = Uplink(self, stream, sent=0)
+            self._failure = None
             self._attached.notify_all()
 
     def _uplink_failed(self, uplink: Uplink, exc: BaseException) -> None:
@@ -246,6 +252,8 @@ class SpooledSink:
             if self.uplink is not uplink:
                 return
             self.uplink = None
+            self._failure = exc
+            self._attached.notify_all()
         self._on_broken(self.topic, exc)
 
     def detach(self) -> None:
