@@ -71,7 +71,8 @@ def test_the_comparison_can_fail() -> None:
 
 def test_the_c_loop_is_built_in_this_environment() -> None:
     # `make env` compiles it; without it every batch silently takes the ~4x slower Python path.
-    assert columnar._gather is not None
+    assert columnar._gather is not None, ("mosaico_ros_bridge/ontology/_gather.c was not built: install a C "
+                                          "compiler and the Python headers, then `make clean env`")
 
 
 @pytest.mark.parametrize("class_name", sorted(SAMPLES))
