@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,8 +34,10 @@ class ServerProcess:
             raise RuntimeError("the local server did not start")
 
     def stop(self) -> None:
+        """Stop the server and remove its store (a suite run stores gigabytes)."""
         self.proc.terminate()
         self.proc.wait(timeout=15)
+        shutil.rmtree(self.store, ignore_errors=True)
 
     def __enter__(self) -> "ServerProcess":
         return self

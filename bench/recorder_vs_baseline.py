@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -161,6 +162,13 @@ def run_baseline(streams: list[Stream], duration: float, raw: bool, env: dict[st
 
 def run_recorder(streams: list[Stream], duration: float, env: dict[str, str], spool: bool) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="mosaico-bench-rec-"))
+    try:
+        return _record(streams, duration, env, spool, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _record(streams: list[Stream], duration: float, env: dict[str, str], spool: bool, work: Path) -> dict[str, Any]:
     with ServerProcess() as server:
         config = work / "record.yaml"
         config.write_text(json.dumps({"mosaico_recorder": {"ros__parameters": {
