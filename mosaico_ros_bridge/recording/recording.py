@@ -15,11 +15,12 @@ from mosaico_ros_bridge.client import MosaicoClient
 from mosaico_ros_bridge.client.actions import server_text
 from mosaico_ros_bridge.client.pools import ExecutorPool
 from mosaico_ros_bridge.config import RecorderConfig
-from mosaico_ros_bridge.errors import ConnectionFailed, SpoolError
+from mosaico_ros_bridge.errors import ConnectionFailed
 from mosaico_ros_bridge.recording.latency import LatencyReservoir
 from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
 from mosaico_ros_bridge.recording.sink import UploadStalled
-from mosaico_ros_bridge.spool import SequenceSpool, spool_directories, upload_spool
+from mosaico_ros_bridge.recording.uploads import SpoolUploads
+from mosaico_ros_bridge.spool import SequenceSpool, spool_directories
 from mosaico_ros_bridge.writers import OnErrorPolicy, TopicWriter, WriterConfig
 
 RECONNECT_TIMEOUT_S = 1.0
@@ -64,8 +65,7 @@ class Recording:
         self._index = 0
         self.part: Part | None = None
         self._closing: list[Part] = []
-        self._pending: list[SequenceSpool] = []
-        self._leftovers: list[Path] = []
+        self._uploads = SpoolUploads(log, self._on_broken, config.spool.keep)
         self._lock = threading.Lock()
         self._broken = threading.Event()
         self._broken_reason = ""
@@ -88,7 +88,7 @@ class Recording:
     def start(self) -> Part:
         """Connect (or, if allowed, start offline into the spool), create the first part, supervise."""
         if self.spooling and self.config.spool.upload_leftovers:
-            self._leftovers = spool_directories(self.config.spool.root())
+            self._uploads.leftovers = spool_directories(self.config.spool.root())
         try:
             self._client = self._connect(self.config.server.timeout_s)
         except ConnectionFailed as exc:
@@ -208,11 +208,11 @@ class Recording:
             self._open_current()
             self._close_parts()
             if self._client is not None:
-                self._upload_pending()
-            if self._stopping.is_set() and not self._closing and not self._pending:
+                self._uploads.upload_pending(self._client, self._done)
+            if self._stopping.is_set() and not self._closing and not self._uploads.pending:
                 self._idle.set()
-            elif self._client is not None and not self._stopping.is_set():
-                self._upload_leftovers()
+            elif self._client is not None:
+                self._uploads.upload_leftovers(self._client, self._stopping.is_set)
 
     def _sync(self) -> None:
         with self._lock:
@@ -295,7 +295,7 @@ class Recording:
                     self._on_broken(part.name, exc)
                 part.detach()
                 if part.spool is not None:
-                    self._pending.append(part.spool)
+                    self._uploads.pending.append(part.spool)
                 else:
                     self._fatal(f"sequence {part.name!r} could not be finalized ({exc}) and has no spool")
             with self._lock:
@@ -306,44 +306,6 @@ class Recording:
         if spool is not None:
             spool.done(self.config.spool.keep)
         self.log.info(f"sequence finalized: {name}")
-
-    def _upload_pending(self) -> None:
-        while self._pending and self._client is not None:
-            spool = self._pending[0]
-            try:
-                result = upload_spool(self._client, spool, recovered=False, progress=self.log.info)
-            except SpoolError as exc:
-                self.log.error(str(exc))
-            except Exception as exc:
-                self._on_broken(spool.sequence, exc)
-                return
-            else:
-                self._done(result.sequence, spool)
-            self._pending.pop(0)
-
-    def _upload_leftovers(self) -> None:
-        """Spools left by a recorder that died become finalized sequences marked `recovered`."""
-        while self._leftovers and self._client is not None and not self._stopping.is_set():
-            directory = self._leftovers.pop(0)
-            try:
-                spool = SequenceSpool.claim(directory)
-                if spool is None or spool.manifest.uploaded:
-                    if spool is not None:
-                        spool.release()
-                    continue
-            except SpoolError as exc:
-                self.log.error(str(exc))
-                continue
-            try:
-                result = upload_spool(self._client, spool, recovered=True, progress=self.log.info)
-            except Exception as exc:
-                spool.release()
-                self._leftovers.append(directory)
-                self._on_broken(spool.sequence, exc)
-                return
-            spool.done(self.config.spool.keep)
-            self.log.info(f"leftover spool {directory} uploaded as sequence {result.sequence} "
-                          f"({result.records} record(s), recovered)")
 
     # -- stop (main thread) -----------------------------------------------------------------------
     def stop(self, error: BaseException | None) -> StopReport:
@@ -369,7 +331,7 @@ class Recording:
                 self._report_backlog()
         self._exit.set()
         self._thread.join(timeout=30)
-        kept = [p.spool for p in self._closing if p.spool is not None] + self._pending
+        kept = [p.spool for p in self._closing if p.spool is not None] + self._uploads.pending
         for spool in kept:
             spool.release()
         self._shutdown()
