@@ -16,11 +16,12 @@ export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
 export AMENT_PREFIX_PATH := $(abspath $(VENV))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help env demo test bench server lock clean
+.PHONY: help env demo test typecheck bench server lock clean
 
 help:
 	@echo "make demo   - record a short simulated robot session into a local Mosaico server and print it"
 	@echo "make test   - build the environment if missing, then run the whole test suite"
+	@echo "make typecheck - mypy --strict on the package (also part of make test)"
 	@echo "make bench  - run the benchmarks (bench/README.md)"
 	@echo "make server - run the local Mosaico server on 127.0.0.1:6726 with the store in ./mosaico_store"
 	@echo "make lock   - re-pin constraints.txt from requirements.txt"
@@ -45,6 +46,9 @@ demo: $(ENV_READY)
 
 test: $(ENV_READY)
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+typecheck: $(DEPS_READY)
+	@$(PY) -m mypy mosaico_ros_bridge
 
 bench: $(ENV_READY)
 	@$(PY) -m bench

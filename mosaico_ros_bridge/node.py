@@ -23,7 +23,7 @@ from mosaico_ros_bridge.status import TopicCounters, status_message
 NODE_NAME = "mosaico_recorder"
 
 
-class RecorderNode(Node):  # type: ignore[misc]
+class RecorderNode(Node):
     """Records live topics into one Mosaico sequence. `fatal` completes when recording must stop."""
 
     def __init__(self, node_name: str = NODE_NAME, **kwargs: Any) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Callable
 
 from mosaico_ros_bridge import ontology as o
-from mosaico_ros_bridge.adapters.base import NONE, Adapter, Getters, covariance, header, src, vec
+from mosaico_ros_bridge.adapters.base import NONE, Adapter, covariance, header, src, vec
+from mosaico_ros_bridge.ontology.columnar import Getters
 
 
 Builder = Callable[[str, "str | None", "str | None"], Getters]

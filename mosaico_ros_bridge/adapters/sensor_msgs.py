@@ -7,9 +7,10 @@ from operator import attrgetter
 from typing import Any
 
 from mosaico_ros_bridge import ontology as o
-from mosaico_ros_bridge.adapters.base import NONE, SAME, Adapter, Getters, covariance, header, src, vec
+from mosaico_ros_bridge.adapters.base import NONE, SAME, Adapter, covariance, header, src, vec
 from mosaico_ros_bridge.adapters.cdr import decode_image, decode_imu
 from mosaico_ros_bridge.adapters.cdr_batch import imu_batch
+from mosaico_ros_bridge.ontology.columnar import Getters
 from mosaico_ros_bridge.ontology.images import ImageFormat, encode_png
 
 HEAD = "msg.header"

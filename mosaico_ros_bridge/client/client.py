@@ -2,7 +2,7 @@
 of the read path. Owns the control connection and the lane/executor pools its writers use."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import pyarrow as pa
 import pyarrow.flight as fl
@@ -18,6 +18,8 @@ from mosaico_ros_bridge.ontology import Message
 from mosaico_ros_bridge.protocol import DEFAULT_PORT
 from mosaico_ros_bridge.writers.config import OnErrorPolicy, WriterConfig
 from mosaico_ros_bridge.writers.sequence import SequenceWriter
+
+T = TypeVar("T")
 
 
 class MosaicoClient:
@@ -95,7 +97,7 @@ class MosaicoClient:
     def topic_properties(self, sequence: str, topic: str) -> dict[str, Any]:
         """The topic's ontology_tag and serialization_format, without reading its data."""
         locator = topic_locator(sequence, topic)
-        return self._read(locator, lambda: topic_properties(self._control, locator))  # type: ignore[no-any-return]
+        return self._read(locator, lambda: topic_properties(self._control, locator))
 
     def topic_span(self, sequence: str, topic: str) -> TopicSpan:
         """Record count and time range of a topic, streamed (no full read into memory)."""
@@ -106,7 +108,7 @@ class MosaicoClient:
         """Every record of a topic as typed Messages, sorted by timestamp_ns."""
         return self.read_topic_table(sequence, topic).messages()
 
-    def _read(self, what: str, call: Any) -> Any:
+    def _read(self, what: str, call: Callable[[], T]) -> T:
         try:
             return call()
         except (fl.FlightError, pa.ArrowException) as exc:

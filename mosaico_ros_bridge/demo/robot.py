@@ -23,7 +23,7 @@ BASE_HZ = 200
 RATES = {"/imu": 200, "/camera/image_raw": 15, "/odom": 50, "/tf": 50, "/gps/fix": 10, "/scan": 10}
 
 
-class Robot(Node):  # type: ignore[misc]
+class Robot(Node):
     def __init__(self, wait_for_subscribers: bool) -> None:
         super().__init__("demo_robot")
         self.wait_for_subscribers = wait_for_subscribers

@@ -24,11 +24,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def to_flight_error(exc: ProtocolError) -> Exception:
+    error: Exception
     if exc.code == Code.INVALID_ARGUMENT:
-        return pa.ArrowInvalid(exc.text)
-    if exc.code == Code.UNIMPLEMENTED:
-        return pa.ArrowNotImplementedError(exc.text)
-    return fl.FlightInternalError(exc.text)
+        error = pa.ArrowInvalid(exc.text)
+    elif exc.code == Code.UNIMPLEMENTED:
+        error = pa.ArrowNotImplementedError(exc.text)
+    else:
+        error = fl.FlightInternalError(exc.text)
+    return error
 
 
 def rpc(method: F) -> F:

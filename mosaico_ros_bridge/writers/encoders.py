@@ -29,7 +29,7 @@ def _fixed_width(arrow_type: pa.DataType) -> int:
     if pa.types.is_struct(arrow_type):
         return sum(_fixed_width(f.type) for f in arrow_type) + 1
     if pa.types.is_fixed_size_list(arrow_type):
-        return arrow_type.list_size * _fixed_width(arrow_type.value_type)
+        return int(arrow_type.list_size) * _fixed_width(arrow_type.value_type)
     return 8
 
 
