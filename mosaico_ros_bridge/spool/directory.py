@@ -1,6 +1,6 @@
-"""A spooled sequence on disk: `<root>/<sequence>-<id>/` with `sequence.json`, one Arrow IPC file per
-topic and a `lock` file held (flock) by the process using it. A directory nobody holds is a leftover
-of a recorder that died and can be uploaded."""
+"""A spooled sequence on disk: `<root>/<sequence>-<id>/` with `sequence.json`, one spool file per topic
+(frames of Arrow IPC, see spool/files.py) and a `lock` file held (flock) by the process using it. A
+directory nobody holds is a leftover of a recorder that died and can be uploaded."""
 from __future__ import annotations
 
 import fcntl
@@ -82,7 +82,7 @@ class SequenceSpool:
                   metadata: dict[str, Any], schema: pa.Schema) -> TopicSpool:
         """Register a topic in the manifest (first) and return its spool file."""
         with self._guard:
-            file = f"topic_{len(self.manifest.topics):03d}.arrows"
+            file = f"topic_{len(self.manifest.topics):03d}.spool"
             self.manifest.topics.append(SpoolTopic(name=name, file=file, ontology_tag=ontology_tag,
                                                    serialization_format=serialization_format, metadata=metadata,
                                                    schema_ipc=SpoolTopic.encode_schema(schema)))

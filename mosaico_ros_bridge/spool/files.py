@@ -1,14 +1,29 @@
-"""One topic's spool file: an append-only Arrow IPC stream. Appends go straight to the OS (a reader
-sees them at once); `sync` makes them survive a power cut. A crash leaves at most a truncated last
-batch, which readers skip."""
+"""One topic's spool file: a sequence of frames, each a 16-byte header (magic, version, payload length)
+and a complete Arrow IPC stream holding one batch, padded to 4 KiB. The padding lets appends use
+O_DIRECT where the filesystem allows it: no copy into the page cache and no writeback. On the
+measured VMs that is a third of the CPU of a buffered append. `sync` makes appends survive a power
+cut. A crash leaves at most a torn last frame, which readers skip. Files written by earlier versions
+(one plain IPC stream) are still read by `read_complete`."""
 from __future__ import annotations
 
+import errno
+import mmap
 import os
+import struct
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 import pyarrow as pa
+
+MAGIC = b"MSPF"
+VERSION = 1
+HEADER = struct.Struct("<4sIQ")  # magic, version, payload bytes
+ALIGN = 4096  # O_DIRECT needs offsets, lengths and memory aligned to the device's block size (<= 4 KiB)
+
+
+def _aligned(size: int) -> int:
+    return -(-size // ALIGN) * ALIGN
 
 
 class TopicSpool:
@@ -17,10 +32,12 @@ class TopicSpool:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.batches = 0
-        self.offsets: list[int] = []  # where each batch's IPC message starts (random access for uplinks)
+        self.offsets: list[int] = []  # where each batch's frame starts (random access for uplinks)
         self.schema: pa.Schema | None = None
-        self._file: pa.NativeFile | None = None
-        self._writer: pa.ipc.RecordBatchStreamWriter | None = None
+        self.direct = False  # appends bypass the page cache
+        self._fd: int | None = None
+        self._end = 0
+        self._frame: mmap.mmap | None = None  # page-aligned staging memory, reused by every append
         self._dirty = False
         self._closed = False
         self._lock = threading.Lock()  # appends and close
@@ -29,47 +46,96 @@ class TopicSpool:
     def append(self, batch: pa.RecordBatch) -> None:
         """Raises OSError/ArrowException when the disk refuses (e.g. ENOSPC)."""
         with self._lock:
-            if self._writer is None:
-                self._file = pa.OSFile(str(self.path), "wb")
-                self._writer = pa.ipc.new_stream(self._file, batch.schema)
+            if self._fd is None:
+                self._open()
                 self.schema = batch.schema
-            assert self._file is not None
-            start = self._file.tell()
-            self._writer.write_batch(batch)
-            self.offsets.append(start)
+            frame = self._stage(batch)
+            self._write(frame)
+            self.offsets.append(self._end)
+            self._end += len(frame)
             self.batches += 1
             self._dirty = True
 
+    def _open(self) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        try:
+            self._fd = os.open(self.path, flags | getattr(os, "O_DIRECT", 0), 0o644)
+            self.direct = hasattr(os, "O_DIRECT")
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:  # EINVAL: this filesystem has no O_DIRECT (e.g. tmpfs)
+                raise
+            self._fd = os.open(self.path, flags, 0o644)
+
+    def _stage(self, batch: pa.RecordBatch) -> memoryview:
+        """The batch's frame, serialized straight into the staging memory (grown when too small)."""
+        need = _aligned(HEADER.size + batch.schema.serialize().size + pa.ipc.get_record_batch_size(batch) + 1024)
+        if self._frame is None or len(self._frame) < need:
+            self._drop_frame()
+            self._frame = mmap.mmap(-1, need)
+        view = memoryview(self._frame)
+        sink = pa.FixedSizeBufferWriter(pa.py_buffer(view[HEADER.size:]))
+        with pa.ipc.new_stream(sink, batch.schema) as writer:
+            writer.write_batch(batch)
+        payload = sink.tell()
+        HEADER.pack_into(view, 0, MAGIC, VERSION, payload)
+        end, size = HEADER.size + payload, _aligned(HEADER.size + payload)
+        view[end:size] = bytes(size - end)
+        return view[:size]
+
+    def _drop_frame(self) -> None:
+        frame, self._frame = self._frame, None
+        if frame is not None:
+            try:
+                frame.close()
+            except BufferError:  # a view of it is still alive: the memory goes with the last one
+                pass
+
+    def _write(self, frame: memoryview) -> None:
+        assert self._fd is not None
+        done = 0
+        while done < len(frame):
+            try:
+                done += os.pwrite(self._fd, frame[done:], self._end + done)
+            except OSError as exc:
+                if not (self.direct and exc.errno == errno.EINVAL and done == 0):
+                    raise
+                self._reopen_buffered()  # the device wants another alignment: no O_DIRECT then
+
+    def _reopen_buffered(self) -> None:
+        assert self._fd is not None
+        os.close(self._fd)
+        self._fd = os.open(self.path, os.O_WRONLY)
+        self.direct = False
+
     def sync(self) -> None:
-        """Make every append so far durable, then drop those pages from the page cache: a spool is
-        read back only after a failure, and recycling its own pages keeps appends cheap (fresh page
-        cache memory cost ~2.5 ms/MB to touch on the measured VMs, recycled pages ~0.2 ms/MB)."""
+        """Make every append so far durable. Buffered appends then leave the page cache: a spool is
+        read back only after a failure, and recycled pages keep appends cheap."""
         with self._sync_lock:
             with self._lock:
-                if not self._dirty or self._file is None or self._closed:
+                if not self._dirty or self._fd is None or self._closed:
                     return
                 self._dirty = False
-                fd = self._file.fileno()
-                end = self._file.tell()
-            os.fsync(fd)  # the file cannot be closed meanwhile: close takes _sync_lock
-            os.posix_fadvise(fd, 0, end, os.POSIX_FADV_DONTNEED)
+                fd, end = self._fd, self._end
+            os.fdatasync(fd)  # the file cannot be closed meanwhile: close takes _sync_lock
+            if not self.direct:
+                os.posix_fadvise(fd, 0, end, os.POSIX_FADV_DONTNEED)
 
     def close(self) -> None:
-        """End the stream, sync and close; idempotent. A full disk only loses the end-of-stream
-        marker, which readers do not need."""
+        """Sync and close; idempotent. Frames need no end marker."""
         with self._sync_lock, self._lock:
             if self._closed:
                 return
             self._closed = True
-            if self._writer is not None and self._file is not None:
+            self._drop_frame()
+            if self._fd is not None:
                 try:
-                    self._writer.close()
-                    os.fsync(self._file.fileno())
-                    os.posix_fadvise(self._file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
-                except (OSError, pa.ArrowException):
+                    os.fsync(self._fd)
+                    if not self.direct:
+                        os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                except OSError:
                     pass
                 finally:
-                    self._file.close()
+                    os.close(self._fd)
 
     def reader(self) -> "SpoolReader":
         return SpoolReader(self)
@@ -81,25 +147,18 @@ class SpoolReader:
 
     def __init__(self, spool: TopicSpool) -> None:
         self._spool = spool
-        self._file: pa.NativeFile | None = None
-        self._next = -1  # index of the batch at the file position
+        self._file: BinaryIO | None = None
 
     def read(self, start: int, count: int) -> Iterator[pa.RecordBatch]:
         """Batches start .. start+count-1, in order."""
-        if count <= 0:
-            return
-        schema = self._spool.schema
-        assert schema is not None
-        if self._file is None:
-            self._file = pa.OSFile(str(self._spool.path))
-        if start != self._next:
-            self._file.seek(self._spool.offsets[start])
+        if self._file is None and count > 0:
+            self._file = open(self._spool.path, "rb", buffering=0)
         for index in range(start, start + count):
-            message = pa.ipc.read_message(self._file)
-            while message.type != "record batch":  # the stream's schema precedes the first batch
-                message = pa.ipc.read_message(self._file)
-            yield pa.ipc.read_record_batch(message, schema)
-            self._next = index + 1
+            assert self._file is not None
+            batch = _read_frame(self._file, self._spool.offsets[index])
+            if batch is None:
+                raise OSError(f"spool file {self._spool.path}: batch {index} is incomplete")
+            yield batch[0]
 
     def close(self) -> None:
         if self._file is not None:
@@ -107,11 +166,45 @@ class SpoolReader:
             self._file = None
 
 
+def _read_frame(file: BinaryIO, offset: int) -> tuple[pa.RecordBatch, int] | None:
+    """The batch of the frame at `offset` and where the next frame starts; None for a torn frame."""
+    file.seek(offset)
+    header = file.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    magic, version, size = HEADER.unpack(header)
+    if magic != MAGIC or version != VERSION:
+        return None
+    payload = file.read(size)
+    if len(payload) < size:
+        return None
+    try:
+        batch = pa.ipc.open_stream(pa.py_buffer(payload)).read_next_batch()
+    except (StopIteration, pa.ArrowException):
+        return None
+    return batch, offset + _aligned(HEADER.size + size)
+
+
 def read_complete(path: Path) -> Iterator[pa.RecordBatch]:
     """Every complete batch of a spool file left by a finished or crashed writer (a torn tail is
     where the data ends; a missing or empty file has none)."""
     if not path.exists() or path.stat().st_size == 0:
         return
+    with open(path, "rb", buffering=0) as file:
+        if file.read(len(MAGIC)) != MAGIC:
+            yield from _read_ipc_stream(path)
+            return
+        offset: int | None = 0
+        while offset is not None:
+            frame = _read_frame(file, offset)
+            if frame is None:
+                return
+            batch, offset = frame
+            yield batch
+
+
+def _read_ipc_stream(path: Path) -> Iterator[pa.RecordBatch]:
+    """A spool file of an earlier version: one Arrow IPC stream."""
     try:
         reader = pa.ipc.open_stream(pa.OSFile(str(path)))
     except (OSError, pa.ArrowException):
