@@ -108,6 +108,7 @@ class SpoolConfig(Strict):
     retry_max_s: float = Field(default=5.0, gt=0)
     stop_timeout_s: float = Field(default=10.0, ge=0)
     upload_leftovers: bool = True
+    direct_io: bool = True  # O_DIRECT appends where the filesystem allows (false: through the page cache)
 
     def root(self) -> Path:
         return Path(self.dir).expanduser() if self.dir else default_root()

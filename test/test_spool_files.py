@@ -125,3 +125,18 @@ def test_a_spool_of_the_earlier_format_is_read_and_uploaded(server: object, tmp_
             assert table.column(column).to_pylist() == expected.column(column).to_pylist(), column
         assert client.sequence_metadata(result.sequence)["recovered"] is True
     spool.remove()
+
+
+def test_direct_io_false_appends_through_the_page_cache(tmp_path: Path) -> None:
+    from mosaico_ros_bridge.config import RecorderConfig
+
+    config = RecorderConfig.model_validate({"spool": {"direct_io": False}})
+    spool = SequenceSpool.create(tmp_path, "buffered_run", {}, "127.0.0.1", config.spool.direct_io)
+    batch = imu_batch(0, 20)
+    topic = spool.add_topic("/imu", mb.IMU.ontology_tag(), mb.IMU.serialization_format().value, {}, batch.schema)
+    topic.append(batch)
+    topic.sync()
+    assert not topic.direct
+    assert RecorderConfig().spool.direct_io is True
+    assert list(read_complete(spool.topic_file(spool.manifest.topics[0]))) == [batch]
+    spool.remove()

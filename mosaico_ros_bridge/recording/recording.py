@@ -124,7 +124,8 @@ class Recording:
             metadata["part"] = index
         spool = None
         if self.spooling:
-            spool = SequenceSpool.create(self.config.spool.root(), name, metadata, self.target)
+            spool = SequenceSpool.create(self.config.spool.root(), name, metadata, self.target,
+                                         self.config.spool.direct_io)
         return Part(name, metadata, spool, self._writer_config, self._executors, self._hooks,
                     self.config.writer.max_buffered_bytes)
 

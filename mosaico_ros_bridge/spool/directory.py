@@ -40,15 +40,17 @@ def _lock(directory: Path) -> IO[str] | None:
 class SequenceSpool:
     """One sequence's spool directory, locked by this process for as long as the object is open."""
 
-    def __init__(self, directory: Path, manifest: SpoolManifest, lock: IO[str]) -> None:
+    def __init__(self, directory: Path, manifest: SpoolManifest, lock: IO[str], direct_io: bool = True) -> None:
         self.directory = directory
+        self.direct_io = direct_io
         self.manifest = manifest
         self._lock_handle: IO[str] | None = lock
         self._topics: list[TopicSpool] = []
         self._guard = threading.Lock()
 
     @classmethod
-    def create(cls, root: Path, sequence: str, metadata: dict[str, Any], server: str) -> "SequenceSpool":
+    def create(cls, root: Path, sequence: str, metadata: dict[str, Any], server: str,
+               direct_io: bool = True) -> "SequenceSpool":
         """A new spool directory for `sequence`; SpoolError names the directory if it cannot be made."""
         directory = root / f"{sequence}-{uuid.uuid4().hex[:8]}"
         try:
@@ -60,7 +62,7 @@ class SequenceSpool:
         except OSError as exc:
             raise SpoolError(f"cannot create the spool of sequence {sequence!r} in {root} ({exc}); set spool.dir "
                              "to a writable directory with free space") from exc
-        return cls(directory, manifest, lock)
+        return cls(directory, manifest, lock, direct_io)
 
     @classmethod
     def claim(cls, directory: Path) -> "SequenceSpool | None":
@@ -87,7 +89,7 @@ class SequenceSpool:
                                                    serialization_format=serialization_format, metadata=metadata,
                                                    schema_ipc=SpoolTopic.encode_schema(schema)))
             self._save()
-            spool = TopicSpool(self.directory / file)
+            spool = TopicSpool(self.directory / file, self.direct_io)
             self._topics.append(spool)
             return spool
 

@@ -29,8 +29,10 @@ def _aligned(size: int) -> int:
 class TopicSpool:
     """Appends batches of one schema to `path`; thread-safe between the writer and a syncing thread."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, direct_io: bool = True) -> None:
+        """direct_io False: appends go through the page cache even where O_DIRECT is available."""
         self.path = path
+        self._want_direct = direct_io
         self.batches = 0
         self.offsets: list[int] = []  # where each batch's frame starts (random access for uplinks)
         self.schema: pa.Schema | None = None
@@ -58,9 +60,12 @@ class TopicSpool:
 
     def _open(self) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        if not self._want_direct or not hasattr(os, "O_DIRECT"):
+            self._fd = os.open(self.path, flags, 0o644)
+            return
         try:
-            self._fd = os.open(self.path, flags | getattr(os, "O_DIRECT", 0), 0o644)
-            self.direct = hasattr(os, "O_DIRECT")
+            self._fd = os.open(self.path, flags | os.O_DIRECT, 0o644)
+            self.direct = True
         except OSError as exc:
             if exc.errno != errno.EINVAL:  # EINVAL: this filesystem has no O_DIRECT (e.g. tmpfs)
                 raise
