@@ -74,11 +74,11 @@ def main() -> int:
         for pub in pubs:
             pub.publish(message)
         count += len(pubs)
-    if latched:
-        time.sleep(args.duration)
-    for pub in pubs:  # reliable samples still in flight are lost if the writer goes away first
-        pub.wait_for_all_acked(Duration(seconds=5))
     print(f"published {count}", flush=True)
+    if latched:
+        time.sleep(args.duration)  # the late-joining reader got the sample at discovery: no ack to wait for
+    for pub in pubs if not latched else []:  # reliable samples in flight are lost if the writer goes first
+        pub.wait_for_all_acked(Duration(seconds=5))
     node.destroy_node()
     rclpy.try_shutdown()
     return 0

@@ -18,6 +18,7 @@ import json
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -73,8 +74,14 @@ def _published(publishers: list[Child]) -> dict[str, int]:
     """Messages published per publisher (named `pub TOPIC`)."""
     counts = {}
     for pub in publishers:
-        pub.proc.wait(timeout=120)
-        counts[pub.label.split(" ", 1)[1]] = int(pub.wait_for(r"published (\d+)", 10).group(1))
+        counts[pub.label.split(" ", 1)[1]] = int(pub.wait_for(r"published (\d+)", 120).group(1))
+    for pub in publishers:
+        try:
+            pub.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # seen once: Fast DDS's wait_for_acknowledgments spinning past its timeout
+            print(f"bench: {pub.label} did not exit 30 s after publishing; killed", flush=True)
+            pub.proc.kill()
+            pub.proc.wait()
     return counts
 
 
@@ -160,21 +167,24 @@ def run_baseline(streams: list[Stream], duration: float, raw: bool, env: dict[st
             "peak_rss_mb": result["peak_rss_mb"]}
 
 
-def run_recorder(streams: list[Stream], duration: float, env: dict[str, str], spool: bool) -> dict[str, Any]:
+def run_recorder(streams: list[Stream], duration: float, env: dict[str, str], spool: bool,
+                 direct_io: bool = True) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="mosaico-bench-rec-"))
     try:
-        return _record(streams, duration, env, spool, work)
+        return _record(streams, duration, env, {"dir": str(work / "spool"), "enabled": spool, "direct_io": direct_io},
+                       work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _record(streams: list[Stream], duration: float, env: dict[str, str], spool: bool, work: Path) -> dict[str, Any]:
+def _record(streams: list[Stream], duration: float, env: dict[str, str], spool: dict[str, Any],
+            work: Path) -> dict[str, Any]:
     with ServerProcess() as server:
         config = work / "record.yaml"
         config.write_text(json.dumps({"mosaico_recorder": {"ros__parameters": {
             "server": {"port": server.port}, "sequence": {"name": "bench_{stamp}"},
             "topics": {"names": [t for s in streams for t in s.topics()], "discovery_period_s": 0.2},
-            "spool": {"dir": str(work / "spool"), "enabled": spool}}}}))
+            "spool": spool}}}))
         rec = Child("recorder", [sys.executable, "-m", "mosaico_ros_bridge", "--ros-args", "--params-file", str(config)],
                     env, lambda line: "error" in line.lower() or "warn" in line.lower())
         sequence = rec.wait_for(r"sequence created: (\S+)", 30).group(1)
@@ -207,14 +217,16 @@ def message_bytes(streams: list[Stream]) -> dict[str, int]:
     return {s.kind: len(serialize_message(make(s.kind))) for s in streams}
 
 
-def scenario(name: str, duration: float, env: dict[str, str], spool: bool = True, log: Any = print) -> dict[str, Any]:
+def scenario(name: str, duration: float, env: dict[str, str], spool: bool = True, log: Any = print,
+             direct_io: bool = True) -> dict[str, Any]:
     streams = SCENARIOS[name]
     log(f"bench: {name}: baseline (deserializing) ...")
     base = run_baseline(streams, duration, False, env)
     log(f"bench: {name}: baseline (raw) ...")
     raw = run_baseline(streams, duration, True, env)
-    log(f"bench: {name}: recorder -> local server ({'with' if spool else 'without'} spool) ...")
-    rec = run_recorder(streams, duration, env, spool)
+    mode = ("O_DIRECT" if direct_io else "buffered") + " spool" if spool else "no spool"
+    log(f"bench: {name}: recorder -> local server ({mode}) ...")
+    rec = run_recorder(streams, duration, env, spool, direct_io)
     sizes = message_bytes(streams)
     mean_bytes = sum(sizes[s.kind] * (s.rate or 1) * s.fanout for s in streams) / sum((s.rate or 1) * s.fanout for s in streams)
     return {
@@ -229,7 +241,7 @@ def scenario(name: str, duration: float, env: dict[str, str], spool: bool = True
         "recorder_cpu_s": round(rec["cpu_s"], 2), "baseline_cpu_s": round(base["cpu_s"], 2),
         "baseline_raw_cpu_s": round(raw["cpu_s"], 2), "peak_rss_mb": round(rec["peak_rss_mb"], 1),
         "baseline_peak_rss_mb": round(base["peak_rss_mb"], 1), "recorder_exit": rec["exit"],
-        "spool": spool, "per_topic": rec["per_topic"],
+        "spool": spool, "spool_direct_io": spool and direct_io, "per_topic": rec["per_topic"],
         "recorder_received": rec["received"], "recorder_dropped": rec["dropped"],
         **{k: rec[k] for k in ("discovery_s", "latency_p50_ms", "latency_p99_ms", "publish_to_receive_p50_ms",
                                "receive_to_server_p50_ms", "rss_mb_at_10s", "rss_mb_end", "rss_growth_after_10s_mb")
@@ -242,13 +254,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
     parser.add_argument("--no-spool", action="store_true", help="record with spool.enabled false (its cost)")
+    parser.add_argument("--buffered-spool", action="store_true", help="spool.direct_io false (what O_DIRECT saves)")
     args = parser.parse_args(argv)
     import os
     import random
 
     env = {**os.environ, "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "PYTHONUNBUFFERED": "1",
            "ROS_DOMAIN_ID": os.environ.get("ROS_DOMAIN_ID", str(random.randint(102, 215)))}
-    results = {name: scenario(name, args.duration, env, not args.no_spool) for name in (args.scenario or list(SCENARIOS))}
+    results = {name: scenario(name, args.duration, env, not args.no_spool, direct_io=not args.buffered_spool)
+               for name in (args.scenario or list(SCENARIOS))}
     header = ["scenario", "base msg/s", "raw msg/s", "rec msg/s", "ratio", "drops", "overflow", "base drops",
               "cpu ratio", "peak RSS MB", "RSS +>10s", "lat p50/p99 ms", "discovery s"]
     rows = [header] + [[n, str(r["baseline_msgs_per_s"]), str(r["baseline_raw_msgs_per_s"]), str(r["recorded_msgs_per_s"]),
