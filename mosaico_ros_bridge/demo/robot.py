@@ -3,6 +3,7 @@ GPS 10 Hz, LaserScan 10 Hz, /tf_static latched. Runs until SIGINT/SIGTERM, then 
 as one JSON line (`published {...}`)."""
 from __future__ import annotations
 
+import faulthandler
 import json
 import math
 import sys
@@ -20,6 +21,7 @@ from tf2_msgs.msg import TFMessage
 from mosaico_ros_bridge.shutdown import init_with_stop_signals, spin_until
 
 BASE_HZ = 200
+ACK_WATCHDOG_S = 60.0  # > 7 publishers x the 5 s ack timeout
 RATES = {"/imu": 200, "/camera/image_raw": 15, "/odom": 50, "/tf": 50, "/gps/fix": 10, "/scan": 10}
 
 
@@ -93,8 +95,12 @@ def main() -> int:
     executor.add_node(robot)
     spin_until(executor, stop)
     robot.timer.cancel()
+    # Fast DDS's ack wait was once seen spinning far past its timeout, holding the GIL: a watchdog
+    # thread outside Python ends the process loudly (traceback, exit 1) instead of a hung demo.
+    faulthandler.dump_traceback_later(ACK_WATCHDOG_S, exit=True)
     for publisher in [*robot.pubs.values(), robot.static]:
         publisher.wait_for_all_acked(Duration(seconds=5))
+    faulthandler.cancel_dump_traceback_later()
     print("published " + json.dumps(robot.counts), flush=True)
     executor.shutdown()
     robot.destroy_node()
