@@ -15,6 +15,7 @@ from rclpy.executors import ExternalShutdownException
 from rclpy.task import Future
 
 from mosaico_ros_bridge.errors import ConfigError, MosaicoBridgeError
+from mosaico_ros_bridge.heap import keep_large_buffers
 from mosaico_ros_bridge.node import RecorderNode
 from mosaico_ros_bridge.shutdown import init_with_stop_signals, spin_until
 
@@ -31,6 +32,7 @@ def _executor(kind: str) -> rclpy.executors.Executor:
 
 
 def main(argv: list[str] | None = None) -> int:
+    keep_large_buffers()
     stop = init_with_stop_signals(argv if argv is not None else sys.argv)
     try:
         node = RecorderNode()
