@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.flight as fl
 import pytest
 
-from flightraw import SIMPLE, Raw, simple_batch
+from flightraw import SIMPLE, TS, Raw, simple_batch
 from mosaico_ros_bridge.protocol import Texts
 
 ROW_NOT_FOUND = Texts.ROW_NOT_FOUND
@@ -236,3 +236,34 @@ def test_unimplemented_rpcs(raw: Raw) -> None:
         raw.client.get_schema(fl.FlightDescriptor.for_path("x"))
     with pytest.raises(pa.ArrowNotImplementedError, match="list_actions is currently unimplemented"):
         list(raw.client.list_actions())
+
+
+VEC = pa.struct([pa.field("x", pa.float64()), pa.field("y", pa.float64())])
+IMU_LIKE = pa.schema([TS, pa.field("acceleration", VEC)])
+GPS_LIKE = pa.schema([TS, pa.field("status", pa.struct([pa.field("service", pa.int32())]))])
+
+
+def _put_rows(raw: Raw, locator: str, key: str, tag: str, schema: pa.Schema, rows: list[dict[str, Any]]) -> None:
+    batch = pa.RecordBatch.from_pylist([{"timestamp_ns": i, **row} for i, row in enumerate(rows)], schema=schema)
+    raw.put(locator, raw.topic(locator, key, tag), schema, [batch])
+
+
+def test_ontology_query_over_several_tags_intersects_sequences_and_joins_topics(raw: Raw) -> None:
+    key = raw.sequence("q_multi")
+    _put_rows(raw, "q_multi/imu", key, "imu", IMU_LIKE, [{"acceleration": {"x": 1.0, "y": 0.0}}])
+    _put_rows(raw, "q_multi/gps", key, "gps", GPS_LIKE, [{"status": {"service": 1}}])
+    other = raw.sequence("q_imu_only")  # matches the imu group but has no gps topic: not in the answer
+    _put_rows(raw, "q_imu_only/imu", other, "imu", IMU_LIKE, [{"acceleration": {"x": 2.0, "y": 0.0}}])
+    body = {"ontology": {"imu.acceleration.x": {"$gt": 0.5}, "gps.status.service": {"$geq": 1}}}
+    items = raw.response("query", body)["items"]
+    assert [(i["sequence"], sorted(i["topics"])) for i in items] == [("q_multi", ["q_multi/gps", "q_multi/imu"])]
+
+
+def test_ontology_expressions_of_one_tag_are_one_row_filter(raw: Raw) -> None:
+    key = raw.sequence("q_rows")
+    _put_rows(raw, "q_rows/a", key, "imu", IMU_LIKE,
+              [{"acceleration": {"x": 1.0, "y": 0.0}}, {"acceleration": {"x": 0.0, "y": 1.0}}])
+    _put_rows(raw, "q_rows/b", key, "imu", IMU_LIKE, [{"acceleration": {"x": 1.0, "y": 1.0}}])
+    body = {"ontology": {"imu.acceleration.x": {"$gt": 0.5}, "imu.acceleration.y": {"$gt": 0.5}}}
+    items = raw.response("query", body)["items"]
+    assert [(i["sequence"], i["topics"]) for i in items] == [("q_rows", ["q_rows/b"])]

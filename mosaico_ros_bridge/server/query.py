@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -126,26 +127,59 @@ def _record_matches(record: Resource, ops: list[tuple[str, Op]], name: str) -> b
     return True
 
 
-def _data_matches(catalog: Catalog, topic: TopicState, ops: list[tuple[str, Op]]) -> bool:
-    """Ontology filters `<tag>.<field path>`: some recorded row satisfies all of them."""
+def _tag_groups(ops: list[tuple[str, Op]]) -> dict[str, list[tuple[str, Op]]]:
+    """Ontology filters `<tag>.<field path>` grouped by tag, as mosaicod plans them (one group a tag)."""
+    groups: dict[str, list[tuple[str, Op]]] = {}
     for key, op in ops:
         tag, _, path = key.partition(".")
-        if topic.ontology_tag != tag or topic.chunk is None:
-            return False
-        parts = path.split(".")
-        try:
-            column: Any = pq.read_table(catalog.store.data_path(topic.name), columns=[parts[0]]).column(0)
-            for part in parts[1:]:
-                column = pc.struct_field(column, part)
-        except (KeyError, IndexError, ValueError, OSError):
-            return False
-        bounds = op.operand if op.name == "$between" else [op.operand]
-        tests = {"$eq": pc.equal, "$lt": pc.less, "$leq": pc.less_equal, "$gt": pc.greater, "$geq": pc.greater_equal}
-        mask = (pc.and_(pc.greater_equal(column, bounds[0]), pc.less_equal(column, bounds[1]))
-                if op.name == "$between" else tests[op.name](column, bounds[0]))
-        if not pc.any(mask).as_py():
-            return False
-    return True
+        groups.setdefault(tag, []).append((path, op))
+    return groups
+
+
+def _column(table: Any, path: str) -> Any:
+    parts = path.split(".")
+    column = table.column(parts[0])
+    for part in parts[1:]:
+        column = pc.struct_field(column, part)
+    return column
+
+
+def _data_matches(catalog: Catalog, topic: TopicState, tag: str, group: list[tuple[str, Op]]) -> bool:
+    """One tag's filters ANDed into one row filter: some recorded row of the topic satisfies all of them."""
+    if topic.ontology_tag != tag or topic.chunk is None:
+        return False
+    tests = {"$eq": pc.equal, "$lt": pc.less, "$leq": pc.less_equal, "$gt": pc.greater, "$geq": pc.greater_equal}
+    try:
+        table = pq.read_table(catalog.store.data_path(topic.name),
+                              columns=sorted({path.split(".")[0] for path, _ in group}))
+        mask: Any = None
+        for path, op in group:
+            column = _column(table, path)
+            bounds = op.operand if op.name == "$between" else [op.operand]
+            term = (pc.and_(pc.greater_equal(column, bounds[0]), pc.less_equal(column, bounds[1]))
+                    if op.name == "$between" else tests[op.name](column, bounds[0]))
+            mask = term if mask is None else pc.and_(mask, term)
+    except (KeyError, IndexError, ValueError, OSError, pa.ArrowException):
+        return False
+    return bool(pc.any(mask).as_py())
+
+
+def _topics_of(catalog: Catalog, seq: Resource, topic_ops: list[tuple[str, Op]]) -> list[TopicState]:
+    return [t for t in catalog.topics_of(seq.name)
+            if _record_matches(t, topic_ops, "/" + t.name[len(seq.name):].lstrip("/"))]
+
+
+def _data_topics(catalog: Catalog, topics: list[TopicState],
+                 groups: dict[str, list[tuple[str, Op]]]) -> list[str] | None:
+    """Each tag's group is evaluated on its own; a sequence needs a match in every group (intersection)
+    and answers with the union of the matching topics. None: some group matched nothing here."""
+    found: set[str] = set()
+    for tag, group in groups.items():
+        matched = {t.name for t in topics if _data_matches(catalog, t, tag, group)}
+        if not matched:
+            return None
+        found |= matched
+    return sorted(found)
 
 
 def run_query(catalog: Catalog, body: bytes) -> dict[str, Any]:
@@ -163,13 +197,16 @@ def run_query(catalog: Catalog, body: bytes) -> dict[str, Any]:
     data_ops = [(k, parse_op(k, v, DATA_OPS)) for k, v in onto.items()]
     if not (seq_ops or topic_ops or data_ops):
         return {"items": []}
+    groups = _tag_groups(data_ops)
     items = []
     for seq in sorted(catalog.sequences(), key=lambda s: s.name):
         if not _record_matches(seq, seq_ops, seq.name):
             continue
-        topics = [t.name for t in catalog.topics_of(seq.name)
-                  if _record_matches(t, topic_ops, "/" + t.name[len(seq.name):].lstrip("/"))
-                  and _data_matches(catalog, t, data_ops)]
-        if topics or not (topic_ops or data_ops):
-            items.append({"sequence": seq.name, "topics": sorted(topics)})
+        candidates = _topics_of(catalog, seq, topic_ops)
+        if groups:
+            topics = _data_topics(catalog, candidates, groups)
+            if topics is not None:
+                items.append({"sequence": seq.name, "topics": topics})
+        elif candidates or not topic_ops:
+            items.append({"sequence": seq.name, "topics": sorted(t.name for t in candidates)})
     return {"items": items}
