@@ -282,3 +282,29 @@ def test_stop_does_not_hang_on_an_open_upload_and_stores_nothing_of_it(tmp_path:
         assert again.response("topic_system_info", {"name": "open/t"})["is_locked"] is False
         assert again.response("topic_system_info", {"name": "open/t"})["chunks_number"] == 0
     assert not list(store.rglob("*.partial"))
+
+
+def _exact(schema: pa.Schema) -> str:
+    """Names, types and nullability at every depth and field metadata (pyarrow's == ignores list item names)."""
+    return schema.to_string(show_field_metadata=True, show_schema_metadata=False)
+
+
+def test_schemas_are_served_back_exactly_as_received(raw: Raw) -> None:
+    points = pa.list_(pa.field("points", pa.struct([pa.field("x", pa.float32(), nullable=False)]), nullable=False))
+    sent = pa.schema([TS, pa.field("cov", pa.list_(pa.float64())),
+                      pa.field("ranges", pa.list_(pa.field("item", pa.float32(), nullable=False)), nullable=False,
+                               metadata={"description": "ranges in metres"}),
+                      pa.field("cloud", points), pa.field("label", pa.string())])
+    key = raw.sequence("exact")
+    rows = [{"timestamp_ns": 1, "cov": [1.0, None], "ranges": [0.5], "cloud": [{"x": 1.5}], "label": "a"},
+            {"timestamp_ns": 2, "cov": None, "ranges": [], "cloud": None, "label": None}]
+    raw.put("exact/scan", raw.topic("exact/scan", key), sent, [pa.RecordBatch.from_pylist(rows, schema=sent)])
+    raw.act("sequence_finalize", {"name": "exact", "key": key})
+
+    served = raw.client.get_flight_info(fl.FlightDescriptor.for_path("exact/scan")).schema
+    assert _exact(served) == _exact(sent)
+    table = raw.read("exact/scan")
+    assert table.schema.field("cov").type.value_field.name == "item"
+    expected = pa.schema([f.with_type(pa.string_view()) if f.name == "label" else f for f in sent])
+    assert _exact(table.schema) == _exact(expected)  # only top-level strings become views (§9.2)
+    assert table.to_pylist() == rows

@@ -3,6 +3,7 @@ three `mosaico:` schema-metadata keys and records sorted by `timestamp_ns`.
 """
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any, Iterator
 
@@ -64,9 +65,18 @@ def flight_info(catalog: Catalog, descriptor: fl.FlightDescriptor) -> fl.FlightI
     except ProtocolError:
         raise ProtocolError(Texts.STORE_NOT_FOUND) from None
     assert topic.chunk is not None
-    schema = pq.read_schema(catalog.store.data_path(topic.name)).with_metadata(topic_metadata(topic))
+    schema = received_schema(catalog.store.data_path(topic.name)).with_metadata(topic_metadata(topic))
     endpoint = fl.FlightEndpoint(topic.name.encode(), [])
     return fl.FlightInfo(schema, descriptor, [endpoint], topic.chunk.rows, topic.chunk.size_bytes)
+
+
+def received_schema(path: Any) -> pa.Schema:
+    """The schema exactly as the writer sent it (names and nullability at every depth, field metadata):
+    pyarrow keeps it in the file as `ARROW:schema`, while Parquet's own renames list items `element`."""
+    encoded = (pq.read_metadata(path).metadata or {}).get(b"ARROW:schema")
+    if encoded is None:
+        return pq.read_schema(path).remove_metadata()
+    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(encoded))).remove_metadata()
 
 
 def _view_schema(schema: pa.Schema) -> pa.Schema:
@@ -82,7 +92,7 @@ def do_get(catalog: Catalog, ticket: bytes) -> fl.FlightDataStream:
     topic = _stored_topic(catalog, name)
     assert topic.chunk is not None
     path = catalog.store.data_path(topic.name)
-    stored = pq.read_schema(path).remove_metadata()
+    stored = received_schema(path)
     schema = _view_schema(stored).with_metadata(topic_metadata(topic))
     return fl.GeneratorStream(schema, _batches(path, stored, schema, topic.chunk.sorted))
 
