@@ -347,7 +347,7 @@ def test_recorder_killed_then_upload_command_recovers_everything(tmp_path: Path,
         spool_root = tmp_path / "spool"
         upload = Proc(python("-m", "mosaico_ros_bridge.upload", str(spool_root), "--server", f"127.0.0.1:{port}"))
         assert upload.popen.wait(timeout=60) == 0, upload.output()
-        assert f"sequence {sequence} finalized, 200 record(s)" in upload.output()
+        assert f"uploaded as sequence {sequence} (200 record(s), recovered); spool removed" in upload.output()
         with mb.MosaicoClient.connect("127.0.0.1", port) as client:
             assert client.list_sequences() == [sequence]  # the killed recorder's broken upload was replaced
             assert numbers(client, sequence) == list(range(200))
@@ -463,7 +463,7 @@ def test_stopped_while_the_server_is_away_exits_3_and_the_upload_command_finishe
         upload = Proc(python("-m", "mosaico_ros_bridge.upload", str(tmp_path / "spool"), "--server", f"127.0.0.1:{port}"))
         assert upload.popen.wait(timeout=60) == 0, upload.output()
         lines = upload.output().splitlines()
-        sequence = next(l for l in lines if l.startswith("uploading ")).split(" as sequence ")[1].split(" ")[0]
+        sequence = next(l for l in lines if l.startswith("uploading leftover")).split(" as sequence ")[1].split(" ")[0]
         with mb.MosaicoClient.connect("127.0.0.1", port) as client:
             assert numbers(client, sequence) == list(range(150))
     finally:

@@ -20,7 +20,7 @@ from mosaico_ros_bridge.recording.latency import LatencyReservoir
 from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
 from mosaico_ros_bridge.recording.sink import UploadStalled
 from mosaico_ros_bridge.recording.uploads import SpoolUploads
-from mosaico_ros_bridge.spool import SequenceSpool, spool_directories
+from mosaico_ros_bridge.spool import SequenceSpool
 from mosaico_ros_bridge.writers import OnErrorPolicy, TopicWriter, WriterConfig
 
 RECONNECT_TIMEOUT_S = 1.0
@@ -88,7 +88,7 @@ class Recording:
     def start(self) -> Part:
         """Connect (or, if allowed, start offline into the spool), create the first part, supervise."""
         if self.spooling and self.config.spool.upload_leftovers:
-            self._uploads.leftovers = spool_directories(self.config.spool.root())
+            self._uploads.find_leftovers(self.config.spool.root(), self.target)
         try:
             self._client = self._connect(self.config.server.timeout_s)
         except ConnectionFailed as exc:

@@ -8,7 +8,7 @@ from typing import Any, Callable, Protocol
 
 from mosaico_ros_bridge.client import MosaicoClient
 from mosaico_ros_bridge.errors import SpoolError
-from mosaico_ros_bridge.spool import SequenceSpool, upload_spool
+from mosaico_ros_bridge.spool import SequenceSpool, spool_directories, spool_target, upload_leftover, upload_spool
 
 Broken = Callable[[str, BaseException], None]  # (what, why): the server failed; reconnect
 
@@ -29,6 +29,20 @@ class SpoolUploads:
     pending: list[SequenceSpool] = field(default_factory=list)
     leftovers: list[Path] = field(default_factory=list)
 
+    def find_leftovers(self, root: Path, target: str) -> None:
+        """Queue the leftover spools recorded for `target`; name the others (they belong to other
+        servers, or cannot be read) in one line, for the upload command."""
+        others: list[str] = []
+        for directory in spool_directories(root):
+            recorded = spool_target(directory)
+            if recorded == target:
+                self.leftovers.append(directory)
+            else:
+                others.append(f"{directory.name} ({'unreadable manifest' if recorded is None else recorded or 'no target recorded'})")
+        if others:
+            self.log.info(f"{len(others)} leftover spool(s) in {root} are not for {target} and stay there: "
+                          f"{', '.join(others)}; upload one with: python -m mosaico_ros_bridge.upload DIR")
+
     def upload_pending(self, client: MosaicoClient, done: Callable[[str, SequenceSpool], None]) -> None:
         while self.pending:
             spool = self.pending[0]
@@ -44,25 +58,14 @@ class SpoolUploads:
             self.pending.pop(0)
 
     def upload_leftovers(self, client: MosaicoClient, stopping: Callable[[], bool]) -> None:
-        """Spools left by a recorder that died become finalized sequences marked `recovered`."""
+        """Spools left by a recorder that died (for this server) become finalized sequences marked `recovered`."""
         while self.leftovers and not stopping():
             directory = self.leftovers.pop(0)
             try:
-                spool = SequenceSpool.claim(directory)
-                if spool is None or spool.manifest.uploaded:
-                    if spool is not None:
-                        spool.release()
-                    continue
+                self.log.info(upload_leftover(client, directory, keep=self.keep, progress=self.log.info))
             except SpoolError as exc:
                 self.log.error(str(exc))
-                continue
-            try:
-                result = upload_spool(client, spool, recovered=True, progress=self.log.info)
             except Exception as exc:
-                spool.release()
                 self.leftovers.append(directory)
-                self.broken(spool.sequence, exc)
+                self.broken(str(directory), exc)
                 return
-            spool.done(self.keep)
-            self.log.info(f"leftover spool {directory} uploaded as sequence {result.sequence} "
-                          f"({result.records} record(s), recovered)")

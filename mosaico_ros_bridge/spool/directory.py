@@ -15,7 +15,7 @@ from typing import IO, Any
 import pyarrow as pa
 
 from mosaico_ros_bridge.errors import SpoolError
-from mosaico_ros_bridge.spool.files import TopicSpool
+from mosaico_ros_bridge.spool.files import TopicSpool, read_complete
 from mosaico_ros_bridge.spool.manifest import MANIFEST_FILE, SpoolManifest, SpoolTopic, load_manifest, save_manifest
 
 LOCK_FILE = "lock"
@@ -96,6 +96,10 @@ class SequenceSpool:
     def topic_file(self, topic: SpoolTopic) -> Path:
         return self.directory / topic.file
 
+    def holds_records(self) -> bool:
+        """Whether any topic file holds a complete batch with rows (stops at the first one found)."""
+        return any(batch.num_rows for topic in self.manifest.topics for batch in read_complete(self.topic_file(topic)))
+
     def set_key(self, key: str | None, sequence: str | None = None) -> None:
         with self._guard:
             self.manifest.key = key
@@ -149,3 +153,12 @@ def spool_directories(path: Path) -> list[Path]:
         return []
     found = [p for p in path.iterdir() if (p / MANIFEST_FILE).exists()]
     return sorted(found, key=lambda p: p.stat().st_mtime)
+
+
+def spool_target(directory: Path) -> str | None:
+    """The server (`host:port`) a spool was recorded for; "" for spools of versions that did not say,
+    None when its manifest cannot be read."""
+    try:
+        return load_manifest(directory).server
+    except SpoolError:
+        return None

@@ -4,6 +4,7 @@ of the same spool is aborted first (its key is in the manifest), a finalized one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from mosaico_ros_bridge.client.names import topic_locator, validate_topic_name
@@ -52,6 +53,37 @@ def create_sequence(client: "MosaicoClient", name: str, metadata: dict[str, obje
             candidate = f"{name}_{attempt}"
             progress(f"sequence {name!r} already exists on the server; using {candidate!r} instead")
     raise AlreadyExists(f"no free name for sequence {name!r}", action="sequence_create", server_message="")
+
+
+def upload_leftover(client: "MosaicoClient", directory: Path, *, keep: bool, progress: Progress) -> str:
+    """Turn a spool left by a recorder that died into a finalized sequence marked `recovered`; returns
+    the line that says what became of it. A spool held by a running recorder or already uploaded is
+    skipped; one without records becomes no sequence (its unfinished one is aborted) and is removed.
+    Server failures propagate with the spool released and intact."""
+    spool = SequenceSpool.claim(directory)
+    if spool is None:
+        return f"leftover spool {directory} skipped: a running recorder holds it"
+    if spool.manifest.uploaded:
+        spool.release()
+        return f"leftover spool {directory} skipped: already uploaded (kept by spool.keep)"
+    try:
+        if not spool.holds_records():
+            if spool.manifest.key is not None:
+                clear_previous(client, spool.sequence, spool.manifest.key)
+            spool.remove()
+            return f"leftover spool {directory} holds no records: no sequence made of it, spool removed"
+        progress(f"uploading leftover spool {directory} as sequence {spool.sequence} "
+                 f"({len(spool.manifest.topics)} topic(s))")
+        result = upload_spool(client, spool, recovered=True, progress=progress)
+    except BaseException:
+        spool.release()
+        raise
+    spool.done(keep)
+    kept = "spool kept" if keep else "spool removed"
+    if result.already_finalized:
+        return f"leftover spool {directory}: sequence {result.sequence} was already finalized; {kept}"
+    return (f"leftover spool {directory} uploaded as sequence {result.sequence} ({result.records} record(s), "
+            f"recovered); {kept}")
 
 
 def upload_spool(client: "MosaicoClient", spool: SequenceSpool, *, recovered: bool,
