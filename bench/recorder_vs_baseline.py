@@ -34,7 +34,7 @@ from rclpy.serialization import serialize_message
 
 from bench.common import ServerProcess, save, table
 from bench.publisher import make
-from mosaico_ros_bridge.client import MosaicoClient
+from mosaico_ros_bridge.mosaico_client import MosaicoClient
 from mosaico_ros_bridge.demo.__main__ import Child
 from mosaico_ros_bridge.info import sequence_rows
 

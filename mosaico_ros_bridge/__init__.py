@@ -8,7 +8,6 @@ from __future__ import annotations
 from mosaico_ros_bridge.errors import (
     ConfigError,
     ConnectionFailed,
-    ConversionError,
     InvalidName,
     MosaicoBridgeError,
     ServerError,
@@ -17,7 +16,8 @@ from mosaico_ros_bridge.errors import (
     WriterError,
 )
 
-from mosaico_ros_bridge.client import MosaicoClient, TopicTable
+from mosaico_ros_bridge.client import TopicTable
+from mosaico_ros_bridge.mosaico_client import MosaicoClient
 from mosaico_ros_bridge.ontology import *  # noqa: F401,F403  (every ontology type, as the seed SDK)
 from mosaico_ros_bridge.ontology import __all__ as _ontology_names
 from mosaico_ros_bridge.writers import OnErrorPolicy, SequenceStatus, SequenceWriter, TopicWriter, WriterConfig
@@ -35,7 +35,6 @@ __all__ = [
     "WriterConfig",
     "ConfigError",
     "ConnectionFailed",
-    "ConversionError",
     "InvalidName",
     "MosaicoBridgeError",
     "ServerError",

@@ -14,7 +14,7 @@ from mosaico_ros_bridge.client.names import validate_sequence_name
 from mosaico_ros_bridge.errors import ConfigError, InvalidName
 from mosaico_ros_bridge.protocol import DEFAULT_HOST, DEFAULT_PORT
 from mosaico_ros_bridge.spool.directory import default_root
-from mosaico_ros_bridge.writers.config import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_RECORDS, MAX_BATCH_BYTES
+from mosaico_ros_bridge.writers.config import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_RECORDS, MAX_BATCH_BYTES, OnErrorPolicy
 
 # Parameters every rclpy node has; they are not ours to validate.
 ROS_BUILTIN_PARAMETERS = {"use_sim_time", "start_type_description_service"}
@@ -45,7 +45,7 @@ class SplitConfig(Strict):
 class SequenceConfig(Strict):
     name: str = "recording_{stamp}"
     metadata: dict[str, Any] = {}
-    on_error: Literal["delete", "report"] = "report"
+    on_error: OnErrorPolicy = OnErrorPolicy.Report
     split: SplitConfig = SplitConfig()
 
     def resolved_name(self, now: float | None = None) -> str:

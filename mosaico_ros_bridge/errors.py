@@ -18,6 +18,11 @@ class ConnectionFailed(MosaicoBridgeError):
     """The Mosaico server cannot be reached (message names host:port and what to check)."""
 
 
+class UploadStalled(ConnectionFailed):
+    """A topic's upload stopped moving (no progress for server.stall_timeout_s) or ended: the server is
+    taken as lost. The message names the topic."""
+
+
 class InvalidName(MosaicoBridgeError):
     """A sequence or topic name breaks the safe naming rules; raised before anything is sent."""
 
@@ -50,10 +55,6 @@ class WriterError(MosaicoBridgeError):
 
 class UnsupportedMessageType(MosaicoBridgeError):
     """No adapter is registered for a ROS message type and the fallback is off."""
-
-
-class ConversionError(MosaicoBridgeError):
-    """A message could not be converted into its ontology record."""
 
 
 class SpoolError(MosaicoBridgeError):

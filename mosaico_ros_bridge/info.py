@@ -7,7 +7,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from mosaico_ros_bridge.client import MosaicoClient
+from mosaico_ros_bridge.client import Connection
 from mosaico_ros_bridge.errors import MosaicoBridgeError
 from mosaico_ros_bridge.protocol import DEFAULT_HOST, DEFAULT_PORT
 
@@ -28,7 +28,7 @@ def _utc(ns: int | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ns // 1_000_000_000)) + f".{ns % 1_000_000_000 // 1_000_000:03d}"
 
 
-def sequence_rows(client: MosaicoClient, sequence: str) -> list[TopicRow]:
+def sequence_rows(client: Connection, sequence: str) -> list[TopicRow]:
     rows = []
     for topic in client.list_topics(sequence):
         info = client.topic_system_info(sequence, topic)
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     host, _, port = args.server.rpartition(":")
     try:
-        with MosaicoClient.connect(host or DEFAULT_HOST, int(port)) as client:
+        with Connection.connect(host or DEFAULT_HOST, int(port)) as client:
             if args.sequence is None:
                 print("\n".join(client.list_sequences()) or "(no sequences)")
                 return 0

@@ -14,7 +14,7 @@ from rclpy.task import Future
 from mosaico_ros_bridge.adapters import AdapterRegistry, Received, TopicPlan, UnknownTypes, message_class
 from mosaico_ros_bridge.config import RecorderConfig, load_config
 from mosaico_ros_bridge.client.names import validate_topic_name
-from mosaico_ros_bridge.errors import InvalidName, MosaicoBridgeError, UnsupportedMessageType, WriterError
+from mosaico_ros_bridge.errors import InvalidName, MosaicoBridgeError, UnsupportedMessageType
 from mosaico_ros_bridge.ontology.images import ImageFormat
 from mosaico_ros_bridge.qos import adapted_qos, describe, queue_depth
 from mosaico_ros_bridge.recording import Recording, StopReport, TopicSpec
@@ -36,7 +36,7 @@ class RecorderNode(Node):
         self.fatal: Future = Future()
         self.topics: dict[str, TopicCounters] = {}
         self._ignored: set[str] = set()
-        self.recording = Recording(self.config, self.get_logger(), lambda text: self._fail(WriterError(text)))
+        self.recording = Recording(self.config, self.get_logger(), self._fail)
         self._status = self.create_publisher(DiagnosticArray, "~/status", 10)
 
     @property
@@ -114,8 +114,7 @@ class RecorderNode(Node):
 
     def _subscribe(self, name: str, plan: TopicPlan, msg_class: type, qos: Any) -> None:
         metadata = {**self.config.sequence.metadata, "ros:type": plan.ros_type}
-        spec = TopicSpec(name, plan.ontology_tag, plan.serialization_format, metadata,
-                         lambda: plan.encoder(msg_class, raw=True))
+        spec = TopicSpec(plan.topic(name, metadata), lambda: plan.encoder(msg_class, raw=True))
         counters = TopicCounters(name, plan.ros_type, self.recording.add_topic(spec))
         self.topics[name] = counters
 

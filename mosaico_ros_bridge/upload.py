@@ -9,9 +9,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from mosaico_ros_bridge.client import MosaicoClient
+from mosaico_ros_bridge.client import Connection
 from mosaico_ros_bridge.errors import MosaicoBridgeError
-from mosaico_ros_bridge.spool import spool_directories, spool_target, upload_leftover
+from mosaico_ros_bridge.recording.spool_upload import upload_leftover
+from mosaico_ros_bridge.spool import spool_directories, spool_target
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -33,7 +34,7 @@ def _upload_to(target: str, directories: list[Path], keep: bool) -> bool:
     host, _, port = target.rpartition(":")
     ok = True
     try:
-        with MosaicoClient.connect(host, int(port)) as client:
+        with Connection.connect(host, int(port)) as client:
             for directory in directories:
                 try:
                     _say(upload_leftover(client, directory, keep=keep, progress=_say))

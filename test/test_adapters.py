@@ -34,8 +34,7 @@ def record(client: mb.MosaicoClient, ros_type: str, messages: list[Any], **optio
     assert plan is not None
     name = "t_" + ros_type.replace("/", "_").lower()
     with client.sequence_create(name) as seq:
-        writer = seq.create_topic_writer("/robot/topic", {}, plan.ontology_tag, plan.serialization_format,
-                                         plan.encoder(type(messages[0]), raw=True))
+        writer = seq.create_topic_writer(plan.topic("/robot/topic", {}), plan.encoder(type(messages[0]), raw=True))
         for i, message in enumerate(messages):
             raw = serialize_message(message)
             writer.push_item(Received(1000 + i, raw), len(raw))

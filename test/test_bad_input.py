@@ -17,6 +17,7 @@ import pytest
 import mosaico_ros_bridge as mb
 from mosaico_ros_bridge.config import load_config
 from mosaico_ros_bridge.recording import Recording, TopicSpec
+from mosaico_ros_bridge.topic_description import TopicDescription
 from mosaico_ros_bridge.writers import MessageEncoder
 from procs import Proc, python
 from test_recorder import COUNT, StatusWatcher, params, publisher, recorder
@@ -99,8 +100,9 @@ def test_record_too_large_for_one_batch_is_rejected_and_the_rest_kept(server: An
     log, fatal = ListLog(), []
     recording = Recording(config, log, fatal.append)
     recording.start()
-    writer = recording.add_topic(TopicSpec("/cam", mb.CompressedImage.ontology_tag(), "image", {},
-                                           lambda: MessageEncoder(mb.CompressedImage)))
+    topic = TopicDescription("/cam", mb.CompressedImage.ontology_tag(), "image",
+                             MessageEncoder(mb.CompressedImage).schema)
+    writer = recording.add_topic(TopicSpec(topic, lambda: MessageEncoder(mb.CompressedImage)))
     for i, size in enumerate([10, 51 * 2**20, 20]):
         message = mb.Message(timestamp_ns=i + 1, data=mb.CompressedImage(data=bytes([i]) * size, format="png"))
         assert writer.push_item(message, size)
@@ -208,7 +210,7 @@ def test_spool_disk_full_while_the_server_is_down_stops_and_keeps_what_was_spool
     assert summary is not None, output
     written, dropped, received = map(int, summary.groups())
     assert dropped > 0 and written + dropped == received  # the batch the full disk refused is counted
-    sequence = next(l for l in both.lines if "uploading " in l).split(" as sequence ")[1].split(" ")[0]
+    sequence = next(l for l in both.lines if "uploading leftover" in l).split(" as sequence ")[1].split(" ")[0]
     with mb.MosaicoClient.connect("127.0.0.1", port) as client:
         stored = numbers(client, sequence, "/full/imu")
     assert len(stored) == written and stored == list(range(written))

@@ -13,6 +13,7 @@ import pytest
 from flightraw import TS, Raw
 from mosaico_ros_bridge.server import LocalServer
 from mosaico_ros_bridge.spool import SequenceSpool, load_manifest, spool_directories
+from mosaico_ros_bridge.topic_description import TopicDescription
 from procs import Proc, python
 from test_recorder import params, recorder
 from test_spool import free_port
@@ -23,7 +24,7 @@ SCHEMA = pa.schema([TS, pa.field("value", pa.float64())])
 def leftover(root: Path, sequence: str, target: str, rows: int) -> Path:
     """A spool as a killed recorder leaves it: manifest with its target, `rows` records, nobody holding it."""
     spool = SequenceSpool.create(root, sequence, {"origin": "test"}, target)
-    topic = spool.add_topic("/data", "test_tag", "default", {}, SCHEMA)
+    topic = spool.add_topic(TopicDescription("/data", "test_tag", "default", SCHEMA))
     if rows:
         topic.append(pa.record_batch([pa.array(range(rows), pa.int64()), pa.array([i / 4 for i in range(rows)])],
                                      schema=SCHEMA))

@@ -4,6 +4,7 @@ exclusion; status; bad configuration and a refused sequence name."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,11 @@ COUNT = 40
 
 
 def params(tmp_path: Path, port: int, **sections: Any) -> Path:
+    # Queues deep enough for the tests' bursts on a busy machine: what the tests check is the path to
+    # the server, and a reader history of 10 frames (the product default) lets DDS drop a 100 Hz stream
+    # whenever the recorder's executor lags 0.1 s, which made them flaky under load.
     body = {"server": {"port": port}, "sequence": {"name": "rec_{stamp}"},
-            "topics": {"discovery_period_s": 0.2}, "status": {"period_s": 0.2},
+            "topics": {"discovery_period_s": 0.2, "depth_large": 1000, "depth": 1000}, "status": {"period_s": 0.2},
             "spool": {"dir": str(tmp_path / "spool")}}
     for key, value in sections.items():
         body[key] = {**body.get(key, {}), **value}
@@ -170,7 +174,7 @@ def test_without_spool_a_dying_server_is_fatal_and_reported(tmp_path: Path) -> N
         pub.stop()
         server.stop()
     output = rec.output()
-    assert "upload of '/dying/imu' failed" in output or "was not stored" in output, output
+    assert re.search(r"upload of topic '[^']*/dying/imu'", output) or "was not stored" in output, output
     assert "on_error=report" in output
 
 

@@ -15,9 +15,13 @@ from typing import Any, Iterator
 import pytest
 
 import mosaico_ros_bridge as mb
-from mosaico_ros_bridge.client.names import topic_locator
-from mosaico_ros_bridge.recording.sink import SpooledSink, UploadStalled
+from mosaico_ros_bridge.client import open_topic_stream
+from mosaico_ros_bridge.errors import UploadStalled
+from mosaico_ros_bridge.recording.live_sink import LiveSink
+from mosaico_ros_bridge.recording.stream_sink import SinkHooks
 from mosaico_ros_bridge.spool import load_manifest, read_complete
+from mosaico_ros_bridge.topic_description import TopicDescription
+from mosaico_ros_bridge.writers import TopicStats
 from mosaico_ros_bridge.writers.encoders import MessageEncoder
 from procs import Proc, python, wait_until
 from test_recorder import StatusWatcher, params, recorder
@@ -267,12 +271,12 @@ def test_without_spool_a_batch_after_the_upload_failed_is_refused_at_once(tmp_pa
     batch = encoder.encode([mb.Message(timestamp_ns=i, data=mb.Floating64(data=float(i))) for i in range(100)])
     with mb.MosaicoClient.connect("127.0.0.1", port) as client:
         key = client.actions.sequence_create("dies", {})
-        locator = topic_locator("dies", "/t")
-        topic_key = client.actions.topic_create(locator, key, mb.Floating64.serialization_format().value,
-                                                mb.Floating64.ontology_tag(), {})
-        stream, _ = client.lanes.acquire().do_put(client.actions.put_descriptor(locator, topic_key), encoder.schema)
-        sink = SpooledSink("/t", "dies", None, lambda _, exc: broken.append(exc), lambda _: None)
-        sink.attach(stream)
+        topic = TopicDescription("/t", mb.Floating64.ontology_tag(), mb.Floating64.serialization_format().value,
+                                 encoder.schema)
+        hooks = SinkHooks(broken=lambda _, exc: broken.append(exc), spool_fault=lambda _: None,
+                          fatal=broken.append, sent=lambda _: None)
+        sink = LiveSink("/t", "dies", hooks, TopicStats())
+        sink.attach(open_topic_stream(client.actions, client.lanes, "dies", key, topic))
         sink.write(batch)
         server.popen.kill()
         server.stop()

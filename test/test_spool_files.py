@@ -10,7 +10,9 @@ import pyarrow as pa
 import pytest
 
 import mosaico_ros_bridge as mb
-from mosaico_ros_bridge.spool import SequenceSpool, TopicSpool, read_complete, upload_spool
+from mosaico_ros_bridge.recording.spool_upload import upload_spool
+from mosaico_ros_bridge.spool import SequenceSpool, TopicSpool, read_complete
+from mosaico_ros_bridge.topic_description import TopicDescription
 from mosaico_ros_bridge.spool.files import ALIGN, HEADER
 from mosaico_ros_bridge.writers.encoders import MessageEncoder
 
@@ -65,8 +67,8 @@ def test_frames_are_aligned_and_read_back_equal(tmp_path: Path, where: str) -> N
         assert path.stat().st_size % ALIGN == 0
         assert list(read_complete(path)) == batches
         reader = spool.reader()
-        assert list(reader.read(1, 3)) == batches[1:4]  # random access, as an uplink catching up reads
-        assert list(reader.read(0, 1)) == batches[:1]
+        assert [reader.read(i) for i in (1, 2, 3)] == batches[1:4]  # random access, as an uplink catching up reads
+        assert [reader.read(0)] == batches[:1]
         reader.close()
         spool.close()
         assert list(read_complete(path)) == batches
@@ -80,7 +82,7 @@ def test_a_reader_sees_each_batch_as_soon_as_it_is_appended(tmp_path: Path) -> N
     for i in range(5):
         batch = image_batch(i, i)
         spool.append(batch)
-        assert list(reader.read(i, 1)) == [batch]
+        assert reader.read(i) == batch
     reader.close()
     spool.close()
 
@@ -106,7 +108,7 @@ def test_a_spool_of_the_earlier_format_is_read_and_uploaded(server: object, tmp_
     """Spools left by a recorder of the previous version hold one Arrow IPC stream per topic."""
     batches = [imu_batch(0, 30), imu_batch(30, 12)]
     spool = SequenceSpool.create(tmp_path / "spool", "legacy_run", {"robot": "r1"}, "127.0.0.1")
-    spool.add_topic("/imu", mb.IMU.ontology_tag(), mb.IMU.serialization_format().value, {}, batches[0].schema)
+    spool.add_topic(TopicDescription("/imu", mb.IMU.ontology_tag(), mb.IMU.serialization_format().value, batches[0].schema))
     topic = spool.manifest.topics[0]
     with pa.OSFile(str(spool.topic_file(topic)), "wb") as sink, pa.ipc.new_stream(sink, batches[0].schema) as writer:
         for batch in batches:
@@ -133,7 +135,7 @@ def test_direct_io_false_appends_through_the_page_cache(tmp_path: Path) -> None:
     config = RecorderConfig.model_validate({"spool": {"direct_io": False}})
     spool = SequenceSpool.create(tmp_path, "buffered_run", {}, "127.0.0.1", config.spool.direct_io)
     batch = imu_batch(0, 20)
-    topic = spool.add_topic("/imu", mb.IMU.ontology_tag(), mb.IMU.serialization_format().value, {}, batch.schema)
+    topic = spool.add_topic(TopicDescription("/imu", mb.IMU.ontology_tag(), mb.IMU.serialization_format().value, batch.schema))
     topic.append(batch)
     topic.sync()
     assert not topic.direct

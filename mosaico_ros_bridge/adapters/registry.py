@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable
+from typing import Any, Iterable
 
 import pyarrow as pa
 
@@ -18,6 +18,7 @@ from mosaico_ros_bridge.adapters.fallback import fallback_plan
 from mosaico_ros_bridge.errors import ConfigError, UnsupportedMessageType
 from mosaico_ros_bridge.ontology.columnar import Getters
 from mosaico_ros_bridge.ontology.images import ImageFormat
+from mosaico_ros_bridge.topic_description import TopicDescription
 
 BUILT_IN = [*std_msgs.ADAPTERS, *geometry_msgs.ADAPTERS, *sensor_msgs.ADAPTERS, *nav_msgs.ADAPTERS,
             *tf2_msgs.ADAPTERS, *nmea_msgs.ADAPTERS]
@@ -46,6 +47,10 @@ class TopicPlan:
 
     def encoder(self, msg_class: type, raw: bool) -> RosEncoder:
         return RosEncoder(self.schema, self.getters, msg_class, raw, self.raw_decoder, self.raw_batch)
+
+    def topic(self, name: str, metadata: dict[str, Any]) -> TopicDescription:
+        """The topic `name` as this plan writes it."""
+        return TopicDescription(name, self.ontology_tag, self.serialization_format, self.schema, metadata)
 
 
 def plan_for_adapter(adapter: Adapter) -> TopicPlan:

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from mosaico_ros_bridge.client import MosaicoClient
+from mosaico_ros_bridge.client import Connection
 from mosaico_ros_bridge.info import render, sequence_rows
 
 
@@ -149,7 +149,7 @@ def wait_received(published: dict[str, int], timeout: float) -> bool:
 
 def _report(port: int, sequence: str, published: dict[str, int], dropped: int, received: int) -> int:
     """Print the recording read back; fail if the recorder lost anything it received."""
-    with MosaicoClient.connect("127.0.0.1", port) as client:
+    with Connection.connect("127.0.0.1", port) as client:
         rows = sequence_rows(client, sequence)
         print("\n" + render(sequence, rows, client.sequence_system_info(sequence)) + "\n")
     recorded = sum(r.records for r in rows)

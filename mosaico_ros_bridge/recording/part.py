@@ -5,51 +5,49 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
-import pyarrow as pa
-
-from mosaico_ros_bridge.client.names import topic_locator, validate_topic_name
+from mosaico_ros_bridge.client import Connection, open_topic_stream
 from mosaico_ros_bridge.client.pools import ExecutorPool
-from mosaico_ros_bridge.recording.sink import Broken, SpooledSink
+from mosaico_ros_bridge.errors import Locked
+from mosaico_ros_bridge.recording.sequences import clear_previous, create_sequence
+from mosaico_ros_bridge.recording.live_sink import LiveSink
+from mosaico_ros_bridge.recording.sink import SpooledSink
+from mosaico_ros_bridge.recording.stream_sink import SinkHooks, StreamSink
 from mosaico_ros_bridge.spool import SequenceSpool
-from mosaico_ros_bridge.spool.upload import clear_previous, create_sequence
-from mosaico_ros_bridge.writers import BatchEncoder, TopicStats, TopicWriter, WriterConfig
-
-if TYPE_CHECKING:
-    from mosaico_ros_bridge.client import MosaicoClient
+from mosaico_ros_bridge.topic_description import TopicDescription
+from mosaico_ros_bridge.writers import BatchEncoder, OnErrorPolicy, TopicStats, TopicWriter, WriterConfig, apply_on_error
 
 
 @dataclass(frozen=True)
 class TopicSpec:
-    """What a part needs to record a topic; every part builds its own encoder from `encoder`."""
+    """A recorded topic: its description and the factory of its encoder (every part builds its own)."""
 
-    name: str
-    ontology_tag: str
-    serialization_format: str
-    metadata: dict[str, Any]
+    topic: TopicDescription
     encoder: Callable[[], BatchEncoder]
     stats: TopicStats = field(default_factory=TopicStats)
+
+    @property
+    def name(self) -> str:
+        return self.topic.name
 
 
 @dataclass
 class PartTopic:
     spec: TopicSpec
-    sink: SpooledSink
+    sink: StreamSink
     writer: TopicWriter
     opened: bool = False  # created on the server sequence of the current key, stream attached
 
 
 @dataclass(frozen=True)
 class PartHooks:
-    """Callbacks of the recording: a stream broke, the spool was lost, a record was rejected, an
-    upload failed with no way to keep the data (fatal)."""
+    """Callbacks of the recording: the sinks' (a stream broke, the spool failed, a bug, a batch sent),
+    a record was rejected, and an upload failed with no way to keep the data (fatal)."""
 
-    broken: Broken
-    spool_lost: Callable[[str], None]
+    sink: SinkHooks
     reject: Callable[[str, str, str], None]  # (topic, kind, message)
-    fatal: Callable[[str], None]
-    sent: Callable[[pa.RecordBatch], None]  # a batch reached the server's stream
+    fatal: Callable[[BaseException], None]
 
 
 class Part:
@@ -83,12 +81,11 @@ class Part:
         """The topic's spool file and writer; its upload is opened by the supervisor (no network here)."""
         with self._lock:
             encoder = spec.encoder()
-            spool = None
+            sink: StreamSink
             if self.spool is not None:
-                spool = self.spool.add_topic(spec.name, spec.ontology_tag, spec.serialization_format,
-                                             spec.metadata, encoder.schema)
-            sink = SpooledSink(spec.name, self.name, spool, self._hooks.broken, self._hooks.spool_lost,
-                               self._hooks.sent, spec.stats)
+                sink = SpooledSink(spec.name, self.name, self.spool.add_topic(spec.topic), self._hooks.sink, spec.stats)
+            else:
+                sink = LiveSink(spec.name, self.name, self._hooks.sink, spec.stats)
             writer = TopicWriter(topic_name=spec.name, sequence_name=self.name, sink=sink, encoder=encoder,
                                  executor=self._executors.acquire(), config=self._config,
                                  on_upload_error=self._hooks.fatal, stats=spec.stats,
@@ -97,12 +94,13 @@ class Part:
             self.topics[spec.name] = PartTopic(spec, sink, writer)
             return writer
 
-    def go_live(self, client: "MosaicoClient", *, rename: bool, progress: Callable[[str], None]) -> int:
+    def go_live(self, client: Connection, *, rename: bool, progress: Callable[[str], None]) -> int:
         """(Re)create the sequence (an earlier broken one is aborted first) and give every topic a
         stream, fed first from its spool. Returns the batches to re-send. Raises on any failure."""
         with self._lock:
             if self.key is not None and clear_previous(client, self.name, self.key) == "finalized":
-                raise RuntimeError(f"sequence {self.name!r} is already finalized")
+                raise Locked(f"sequence {self.name!r} is already finalized on the server; its recording cannot "
+                             "be rebuilt there", action="sequence_abort", server_message="")
             self.key = None
             for topic in self.topics.values():
                 topic.opened = False
@@ -115,7 +113,7 @@ class Part:
                 self.spool.set_key(key, self.name)
             return sum(t.sink.batches for t in self.open_topics(client))
 
-    def open_topics(self, client: "MosaicoClient") -> list[PartTopic]:
+    def open_topics(self, client: Connection) -> list[PartTopic]:
         """Create and attach the topics not yet on the live sequence; returns them."""
         with self._lock:
             if self.key is None:
@@ -125,19 +123,9 @@ class Part:
                 self._open_topic(client, topic)
             return missing
 
-    def _open_topic(self, client: "MosaicoClient", topic: PartTopic) -> None:
+    def _open_topic(self, client: Connection, topic: PartTopic) -> None:
         assert self.key is not None
-        spec = topic.spec
-        locator = topic_locator(self.name, validate_topic_name(spec.name))
-        topic_key = client.actions.topic_create(locator, self.key, spec.serialization_format, spec.ontology_tag,
-                                                spec.metadata)
-        lane = client.lanes.acquire()
-        try:
-            stream, _ = lane.do_put(client.actions.put_descriptor(locator, topic_key), topic.writer.encoder.schema)
-        except Exception:
-            client.actions.topic_delete(locator)
-            raise
-        topic.sink.attach(stream)
+        topic.sink.attach(open_topic_stream(client.actions, client.lanes, self.name, self.key, topic.spec.topic))
         topic.opened = True
 
     def detach(self) -> None:
@@ -156,9 +144,9 @@ class Part:
     def drain(self) -> None:
         """Everything buffered goes through the encoders into the spool (and the live streams)."""
         for topic in list(self.topics.values()):
-            topic.writer._drain(flush=True)
+            topic.writer.drain(flush=True)
 
-    def finish(self, client: "MosaicoClient", stall_timeout: float) -> None:
+    def finish(self, client: Connection, stall_timeout: float) -> None:
         """Complete every stream and finalize the sequence; raises if anything did not make it."""
         with self._lock:
             assert self.key is not None
@@ -166,16 +154,13 @@ class Part:
                 topic.sink.finish(stall_timeout)
             client.actions.sequence_finalize(self.name, self.key)
 
-    def abandon(self, client: "MosaicoClient | None", on_error: str, reason: str) -> None:
-        """Without a spool: apply sequence.on_error (abort, or report and leave unlocked)."""
+    def abandon(self, client: Connection | None, on_error: OnErrorPolicy, error: BaseException) -> str:
+        """Without a spool: apply sequence.on_error; returns what was done."""
         with self._lock:
             for topic in self.topics.values():
-                topic.writer._drain(flush=False)
+                topic.writer.drain(flush=False)
                 topic.sink.detach()
             if client is None or self.key is None:
-                return
-            if on_error == "delete":
-                client.actions.sequence_abort(self.name, self.key)
-            else:
-                client.actions.notify(self.name, reason, topic=False)
+                return "nothing on the server to apply it to"
+            return apply_on_error(client.actions, on_error, self.name, self.key, error)
 

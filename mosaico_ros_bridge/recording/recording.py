@@ -1,7 +1,8 @@
-"""Recording: the recorder's data path to Mosaico that loses nothing it received. Every batch goes to
-the spool and, while the server is reachable, to the live upload. A background supervisor fsyncs the
-spool, notices a lost server, reconnects with backoff, rebuilds the sequence from the spool, closes
-finished parts (split sequences) and uploads leftover spools of recorders that died."""
+"""Recording: the recorder's data path to Mosaico that loses nothing it received — the lifecycle of its
+parts (sequences). Every batch goes to the spool and, while the server is reachable, to the live
+upload. A supervisor thread fsyncs the spool, asks the ServerLink to reconnect after a loss, rebuilds
+the current part from its spool, closes finished parts (split sequences) and uploads pending and
+leftover spools. Which thread owns what: see recording/__init__.py."""
 from __future__ import annotations
 
 import threading
@@ -11,22 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from mosaico_ros_bridge.client import MosaicoClient
-from mosaico_ros_bridge.client.actions import server_text
+import pyarrow as pa
+
+from mosaico_ros_bridge.client import Connection
 from mosaico_ros_bridge.client.pools import ExecutorPool
 from mosaico_ros_bridge.config import RecorderConfig
-from mosaico_ros_bridge.errors import ConnectionFailed
+from mosaico_ros_bridge.errors import ConnectionFailed, MosaicoBridgeError, UploadStalled
 from mosaico_ros_bridge.recording.latency import LatencyReservoir
+from mosaico_ros_bridge.recording.link import ServerLink
 from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
-from mosaico_ros_bridge.recording.sink import UploadStalled
+from mosaico_ros_bridge.recording.stream_sink import SinkHooks
 from mosaico_ros_bridge.recording.uploads import SpoolUploads
 from mosaico_ros_bridge.spool import SequenceSpool
-from mosaico_ros_bridge.writers import OnErrorPolicy, TopicWriter, WriterConfig
+from mosaico_ros_bridge.writers import TopicWriter, WriterConfig
 
-RECONNECT_TIMEOUT_S = 1.0
 EXECUTORS = 4  # encoding threads: enough that a camera never waits behind another topic's batch
-FIRST_BACKOFF_S = 0.25
 STOP_PROGRESS_S = 2.0  # at stop, how often the upload backlog is logged
+Fatal = Callable[[BaseException], None]
 
 
 class Log(Protocol):
@@ -45,30 +47,28 @@ class StopReport:
 
 
 class Recording:
-    def __init__(self, config: RecorderConfig, log: Log, fatal: Callable[[str], None]) -> None:
+    def __init__(self, config: RecorderConfig, log: Log, fatal: Fatal) -> None:
         self.config = config
         self.log = log
         self.recording_id = uuid.uuid4().hex
         self.base_name = config.sequence.resolved_name()
-        self.target = f"{config.server.host}:{config.server.port}"
+        self.link = ServerLink(config.server, config.spool.retry_max_s)
+        self.target = self.link.target
         self.finalized: list[str] = []
         self._fatal = fatal
-        self._writer_config = WriterConfig(on_error=OnErrorPolicy(config.sequence.on_error),
+        self._writer_config = WriterConfig(on_error=config.sequence.on_error,
                                            max_batch_size_bytes=config.writer.max_batch_size_bytes,
                                            max_batch_size_records=config.writer.max_batch_size_records)
         self._executors = ExecutorPool(EXECUTORS, name="mosaico-topic")
         self.latency = LatencyReservoir()
-        self._hooks = PartHooks(broken=self._on_broken, spool_lost=self._once, reject=self._on_reject,
-                                fatal=self._fatal, sent=self.latency.batch_sent)
+        sink_hooks = SinkHooks(broken=self._on_broken, spool_fault=self._once, fatal=fatal, sent=self._sent)
+        self._hooks = PartHooks(sink=sink_hooks, reject=self._on_reject, fatal=self._on_upload_failed)
         self._specs: dict[str, TopicSpec] = {}
-        self._client: MosaicoClient | None = None
         self._index = 0
         self.part: Part | None = None
         self._closing: list[Part] = []
         self._uploads = SpoolUploads(log, self._on_broken, config.spool.keep)
         self._lock = threading.Lock()
-        self._broken = threading.Event()
-        self._broken_reason = ""
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._idle = threading.Event()
@@ -82,7 +82,7 @@ class Recording:
 
     @property
     def live(self) -> bool:
-        return self._client is not None
+        return self.link.live
 
     # -- start / topics / split (ROS executor thread) ---------------------------------------------
     def start(self) -> Part:
@@ -90,30 +90,25 @@ class Recording:
         if self.spooling and self.config.spool.upload_leftovers:
             self._uploads.find_leftovers(self.config.spool.root(), self.target)
         try:
-            self._client = self._connect(self.config.server.timeout_s)
+            self.link.client = self.link.connect(self.config.server.timeout_s)
         except ConnectionFailed as exc:
-            if not self.config.spool.start_without_server:
+            if not self.spooling or not self.config.spool.start_without_server:
                 raise
             self.log.warning(f"{exc} Recording into the spool {self.config.spool.root()} until it is reachable.")
         self.part = part = self._new_part()
-        if self._client is not None:
+        if self.link.client is not None:
             try:
-                part.go_live(self._client, rename=False, progress=self.log.info)
-            except Exception:
+                part.go_live(self.link.client, rename=False, progress=self.log.info)
+            except BaseException:
                 if part.spool is not None:
                     part.spool.remove()
-                self._client.close()
+                self.link.close()
                 raise
             self.log.info(f"sequence created: {part.name}")
         else:
             self.log.info(f"sequence {part.name} recording into the spool {part.spool and part.spool.directory}")
         self._thread.start()
         return part
-
-    def _connect(self, timeout: float) -> MosaicoClient:
-        """A client whose control calls time out (a stalled server must not hang the recorder)."""
-        server = self.config.server
-        return MosaicoClient.connect(server.host, server.port, timeout=timeout, call_timeout=server.timeout_s)
 
     def _new_part(self) -> Part:
         split = self.config.sequence.split
@@ -141,10 +136,12 @@ class Recording:
         return writer
 
     def _open_now(self, part: Part) -> None:
-        assert self._client is not None
+        client = self.link.client
+        if client is None:
+            raise ConnectionFailed(f"Mosaico server {self.target} is not connected and there is no spool")
         if part.key is None:
-            part.go_live(self._client, rename=False, progress=self.log.info)
-        part.open_topics(self._client)
+            part.go_live(client, rename=False, progress=self.log.info)
+        part.open_topics(client)
 
     def split_due(self) -> bool:
         split, part = self.config.sequence.split, self.part
@@ -170,15 +167,16 @@ class Recording:
         self._wake.set()
         return writers
 
-    # -- callbacks from writers (any thread) ------------------------------------------------------
-    def _on_broken(self, what: str, exc: BaseException) -> None:
+    # -- callbacks from writers and uplinks (any thread) --------------------------------------------
+    def _on_broken(self, what: str, exc: MosaicoBridgeError) -> None:
         if not self.spooling:  # nothing else keeps the data: the recording must stop
-            self._fatal(f"upload of {what!r} failed: {server_text(exc)}")
-            return
-        if not self._broken.is_set():
-            self._broken_reason = f"{what}: {server_text(exc)}"
-            self._broken.set()
+            self._fatal(exc)
+        elif self.link.report_broken(what, exc):
             self._wake.set()
+
+    def _on_upload_failed(self, exc: BaseException) -> None:
+        """A topic writer could not hand a batch on: with a spool, only a bug gets here."""
+        self._fatal(exc)
 
     def _on_reject(self, topic: str, kind: str, text: str) -> None:
         self._once(text, key=f"{topic}\0{kind}")
@@ -188,37 +186,48 @@ class Recording:
             self._said.add(key or text)
             self.log.error(text)
 
+    def _sent(self, batch: pa.RecordBatch) -> None:
+        self.latency.batch_sent(batch)
+
     # -- supervisor thread ------------------------------------------------------------------------
     def _supervise(self) -> None:
-        backoff, next_try, last_sync = FIRST_BACKOFF_S, 0.0, time.monotonic()
-        while not self._exit.is_set():
-            self._wake.wait(timeout=0.1)
-            self._wake.clear()
-            now = time.monotonic()
-            if now - last_sync >= self.config.spool.fsync_period_s:
-                self._sync()
-                last_sync = now
-            self._check_stall()
-            if self._broken.is_set():
-                self._lose_server()
-            if self._client is None and now >= next_try:
-                if self._reconnect():
-                    backoff = FIRST_BACKOFF_S
-                else:
-                    next_try, backoff = now + backoff, min(backoff * 2, self.config.spool.retry_max_s)
-            self._open_current()
-            self._close_parts()
-            if self._client is not None:
-                self._uploads.upload_pending(self._client, self._done)
-            if self._stopping.is_set() and not self._closing and not self._uploads.pending:
-                self._idle.set()
-            elif self._client is not None:
-                self._uploads.upload_leftovers(self._client, self._stopping.is_set)
+        """The loop's one boundary: anything but the project's handled failures is a bug, and a bug
+        ends the recording with its traceback (never a reconnect)."""
+        try:
+            last_sync = time.monotonic()
+            while not self._exit.is_set():
+                self._wake.wait(timeout=0.1)
+                self._wake.clear()
+                if time.monotonic() - last_sync >= self.config.spool.fsync_period_s:
+                    self._sync()
+                    last_sync = time.monotonic()
+                self._step()
+        except Exception as exc:
+            self._fatal(exc)
+            self._idle.set()
+
+    def _step(self) -> None:
+        self._check_stall()
+        if self.link.broken:
+            self._lose_server()
+        if self.link.reconnect_due():
+            self._reconnect()
+        self._open_current()
+        self._close_parts()
+        client = self.link.client
+        if client is not None:
+            self._uploads.upload_pending(client, self._done)
+        if self._stopping.is_set() and not self._closing and not self._uploads.pending:
+            self._idle.set()
+        elif self.link.client is not None:
+            self._uploads.upload_leftovers(self.link.client, self._stopping.is_set)
+
+    def _parts(self) -> list[Part]:
+        with self._lock:
+            return [p for p in (self.part, *self._closing) if p is not None]
 
     def _sync(self) -> None:
-        with self._lock:
-            parts = [p for p in (self.part, *self._closing) if p is not None]
-        for part in parts:
+        for part in self._parts():
             if part.spool is not None:
                 try:
                     part.spool.sync()
@@ -227,7 +236,7 @@ class Recording:
 
     def _open_current(self) -> None:
         """Put the current part (new after a split) and its new topics on the live server."""
-        part, client = self.part, self._client
+        part, client = self.part, self.link.client
         if part is None or client is None:
             return
         try:
@@ -235,72 +244,78 @@ class Recording:
                 part.go_live(client, rename=True, progress=self.log.info)
                 self.log.info(f"sequence created: {part.name}")
             part.open_topics(client)
-        except Exception as exc:
+        except MosaicoBridgeError as exc:
             self._on_broken(part.name, exc)
 
     def _check_stall(self) -> None:
         timeout = self.config.server.stall_timeout_s
-        with self._lock:
-            parts = [p for p in (self.part, *self._closing) if p is not None]
-        for part in parts:
-            if self._client is not None and part.stalled(timeout):
+        for part in self._parts():
+            if self.link.client is not None and part.stalled(timeout):
                 self._on_broken(part.name, UploadStalled(f"no upload progress for {timeout:g} s"))
 
     def _lose_server(self) -> None:
         with self._lock:
-            client, self._client = self._client, None
-            parts = [p for p in (self.part, *self._closing) if p is not None]
-        for part in parts:
+            client, self.link.client = self.link.client, None
+        for part in self._parts():
             part.detach()
-        self._broken.clear()  # only now: callbacks of the detached streams are absorbed
+        self.link.clear_broken()  # only now: callbacks of the detached streams are absorbed
         if client is not None:
             client.close()
-            self.log.warning(f"Mosaico server {self.target} lost ({self._broken_reason}); recording goes on into the "
+            self.log.warning(f"Mosaico server {self.target} lost ({self.link.reason}); recording goes on into the "
                              f"spool, retrying every <= {self.config.spool.retry_max_s:g} s")
 
-    def _reconnect(self) -> bool:
-        """Connect and rebuild the current part from its spool; False (quietly) while it fails."""
-        try:
-            client = self._connect(min(self.config.server.timeout_s, RECONNECT_TIMEOUT_S))
-        except ConnectionFailed:
-            return False
+    def _reconnect(self) -> None:
+        """Connect and rebuild the current part from its spool (quietly retried while it fails). While
+        stopping there is no current part: the closing ones are finished by _close_parts."""
+        client = self.link.try_connect()
+        if client is None:
+            return
         part = self.part
-        assert part is not None
+        if part is None:
+            with self._lock:
+                self.link.client = client
+            self.log.info(f"Mosaico server {self.target} reachable again")
+            return
         try:
             resent = part.go_live(client, rename=True, progress=self.log.info)
-        except Exception as exc:
+        except MosaicoBridgeError as exc:
             part.detach()
             client.close()
-            self._broken.clear()
+            self.link.clear_broken()
+            self.link.retry_later()
             self._once(f"cannot rebuild sequence {part.name} on {self.target} yet: {exc}")
-            return False
+            return
         with self._lock:
-            self._client = client
+            self.link.client = client
         self.log.info(f"sequence created: {part.name} on {self.target}; re-sending {resent} spooled batch(es), "
                       "then recording live")
-        return True
 
     def _close_parts(self) -> None:
         """Finalize parts that ended (split or stop); what cannot be finalized now is uploaded later."""
         while self._closing:
             part = self._closing[0]
             part.drain()
-            client = self._client
+            client = self.link.client
             try:
                 if client is None or not part.live:
-                    raise ConnectionFailed("not live")
-                part.finish(client, self.config.server.stall_timeout_s)
-                self._done(part.name, part.spool)
-            except Exception as exc:
-                if client is not None and not isinstance(exc, ConnectionFailed):
-                    self._on_broken(part.name, exc)
-                part.detach()
-                if part.spool is not None:
-                    self._uploads.pending.append(part.spool)
+                    self._keep_for_later(part, None)
                 else:
-                    self._fatal(f"sequence {part.name!r} could not be finalized ({exc}) and has no spool")
+                    part.finish(client, self.config.server.stall_timeout_s)
+                    self._done(part.name, part.spool)
+            except MosaicoBridgeError as exc:
+                if not isinstance(exc, ConnectionFailed):
+                    self._on_broken(part.name, exc)
+                self._keep_for_later(part, exc)
             with self._lock:
                 self._closing.pop(0)
+
+    def _keep_for_later(self, part: Part, exc: MosaicoBridgeError | None) -> None:
+        part.detach()
+        if part.spool is not None:
+            self._uploads.pending.append(part.spool)
+        else:
+            self._fatal(exc or ConnectionFailed(f"sequence {part.name!r} could not be finalized: the server "
+                                                "is not reachable and there is no spool"))
 
     def _done(self, name: str, spool: SequenceSpool | None) -> None:
         self.finalized.append(name)
@@ -325,14 +340,14 @@ class Recording:
         self._wake.set()
         started = reported = time.monotonic()
         while not self._idle.wait(timeout=0.1):
-            if self._client is None and time.monotonic() - started > self.config.spool.stop_timeout_s:
+            if self.link.client is None and time.monotonic() - started > self.config.spool.stop_timeout_s:
                 break
-            if self._client is not None and time.monotonic() - reported > STOP_PROGRESS_S:
+            if self.link.client is not None and time.monotonic() - reported > STOP_PROGRESS_S:
                 reported = time.monotonic()
                 self._report_backlog()
         self._exit.set()
         self._thread.join(timeout=30)
-        kept = [p.spool for p in self._closing if p.spool is not None] + self._uploads.pending
+        kept = [p.spool for p in self._closing if p.spool is not None] + self._uploads.pending + self._uploads.failed
         for spool in kept:
             spool.release()
         self._shutdown()
@@ -348,27 +363,26 @@ class Recording:
     def _stop_without_spool(self, part: Part, error: BaseException | None) -> StopReport:
         self._exit.set()
         self._thread.join(timeout=30)
-        client = self._client
+        client = self.link.client
         try:
             if error is None and client is not None:
                 part.drain()
                 part.finish(client, self.config.server.stall_timeout_s)
                 self.finalized.append(part.name)
                 return StopReport(self.finalized)
-        except Exception as exc:
+        except MosaicoBridgeError as exc:
             error = exc
+        assert error is not None or client is None
+        error = error or ConnectionFailed(f"Mosaico server {self.target} is not connected")
         reason = f"{type(error).__name__}: {error}"
-        policy = f"on_error={self.config.sequence.on_error}"
         try:
-            part.abandon(client, self.config.sequence.on_error, reason)
-            outcome = f"{policy} applied to sequence {part.name!r}"
-        except Exception as exc:
-            outcome = f"{policy} could not be applied to sequence {part.name!r} ({exc})"
+            outcome = f"sequence {part.name!r} {part.abandon(client, self.config.sequence.on_error, error)}"
+        except MosaicoBridgeError as exc:
+            outcome = (f"on_error={self.config.sequence.on_error.value} could not be applied to sequence "
+                       f"{part.name!r} ({exc})")
         self._shutdown()
         return StopReport(error=f"{outcome}: {reason}")
 
     def _shutdown(self) -> None:
         self._executors.close()
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self.link.close()

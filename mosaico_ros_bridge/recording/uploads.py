@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from mosaico_ros_bridge.client import MosaicoClient
-from mosaico_ros_bridge.errors import SpoolError
-from mosaico_ros_bridge.spool import SequenceSpool, spool_directories, spool_target, upload_leftover, upload_spool
+from mosaico_ros_bridge.client import Connection
+from mosaico_ros_bridge.errors import ConnectionFailed, MosaicoBridgeError
+from mosaico_ros_bridge.recording.spool_upload import upload_leftover, upload_spool
+from mosaico_ros_bridge.spool import SequenceSpool, spool_directories, spool_target
 
-Broken = Callable[[str, BaseException], None]  # (what, why): the server failed; reconnect
+Broken = Callable[[str, MosaicoBridgeError], None]  # (what, why): the server failed; reconnect
 
 
 class _Log(Protocol):
@@ -27,6 +28,7 @@ class SpoolUploads:
     broken: Broken
     keep: bool  # spool.keep: leave the files after a successful upload
     pending: list[SequenceSpool] = field(default_factory=list)
+    failed: list[SequenceSpool] = field(default_factory=list)  # refused: kept in the spool for the upload command
     leftovers: list[Path] = field(default_factory=list)
 
     def find_leftovers(self, root: Path, target: str) -> None:
@@ -43,29 +45,30 @@ class SpoolUploads:
             self.log.info(f"{len(others)} leftover spool(s) in {root} are not for {target} and stay there: "
                           f"{', '.join(others)}; upload one with: python -m mosaico_ros_bridge.upload DIR")
 
-    def upload_pending(self, client: MosaicoClient, done: Callable[[str, SequenceSpool], None]) -> None:
+    def upload_pending(self, client: Connection, done: Callable[[str, SequenceSpool], None]) -> None:
         while self.pending:
             spool = self.pending[0]
             try:
                 result = upload_spool(client, spool, recovered=False, progress=self.log.info)
-            except SpoolError as exc:
-                self.log.error(str(exc))
-            except Exception as exc:
+            except ConnectionFailed as exc:
                 self.broken(spool.sequence, exc)
                 return
+            except MosaicoBridgeError as exc:  # refused, or the spool cannot be read: retrying cannot help
+                self.log.error(f"sequence {spool.sequence} not uploaded from the spool {spool.directory}: {exc}")
+                self.failed.append(spool)
             else:
                 done(result.sequence, spool)
             self.pending.pop(0)
 
-    def upload_leftovers(self, client: MosaicoClient, stopping: Callable[[], bool]) -> None:
+    def upload_leftovers(self, client: Connection, stopping: Callable[[], bool]) -> None:
         """Spools left by a recorder that died (for this server) become finalized sequences marked `recovered`."""
         while self.leftovers and not stopping():
             directory = self.leftovers.pop(0)
             try:
                 self.log.info(upload_leftover(client, directory, keep=self.keep, progress=self.log.info))
-            except SpoolError as exc:
-                self.log.error(str(exc))
-            except Exception as exc:
+            except ConnectionFailed as exc:
                 self.leftovers.append(directory)
                 self.broken(str(directory), exc)
                 return
+            except MosaicoBridgeError as exc:  # refused, or the spool cannot be read: left where it is
+                self.log.error(f"leftover spool {directory} not uploaded: {exc}")

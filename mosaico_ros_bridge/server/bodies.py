@@ -6,22 +6,13 @@ taken as the fields in declared order. Errors read like serde's: `missing field 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, Sequence
+
+from mosaico_ros_bridge.records import Field
 
 
 class BodyError(Exception):
     """A body does not decode; str() is serde's message (without any prefix)."""
-
-
-@dataclass(frozen=True)
-class Field:
-    """One expected key: kind is 'str', 'any', 'bool' or 'enum' (with choices)."""
-
-    name: str
-    kind: str = "str"
-    choices: tuple[str, ...] = ()
-    required: bool = True
 
 
 def _position(text: str, index: int | None = None) -> str:

@@ -13,13 +13,13 @@ import pyarrow.flight as fl
 import pyarrow.parquet as pq
 
 from mosaico_ros_bridge.protocol import MAX_MESSAGE_SIZE, TIMESTAMP_FIELD, SerializationFormat, Texts
-from mosaico_ros_bridge.server.bodies import BodyError, Field, decode_value, describe, load_json
+from mosaico_ros_bridge.records import PUT_FIELDS, PUT_VARIANT
+from mosaico_ros_bridge.server.bodies import BodyError, decode_value, describe, load_json
 from mosaico_ros_bridge.server.catalog import Catalog
 from mosaico_ros_bridge.server.errors import Code, ProtocolError
 from mosaico_ros_bridge.server.store import Chunk, TopicState
 
 COALESCE_BYTES = 8 * 1024 * 1024
-COMMAND_FIELDS = (Field("name"), Field("key"))
 
 
 def parse_descriptor(descriptor: fl.FlightDescriptor) -> tuple[str, str]:
@@ -34,9 +34,9 @@ def parse_descriptor(descriptor: fl.FlightDescriptor) -> tuple[str, str]:
         if not isinstance(value, dict) or len(value) != 1:
             raise BodyError(f"invalid type: {describe(value)}, expected an externally tagged enum Command")
         variant, inner = next(iter(value.items()))
-        if variant != "topic":
-            raise BodyError(f"unknown variant `{variant}`, expected `topic`")
-        topic = decode_value(inner, text, COMMAND_FIELDS, "TopicCommand")
+        if variant != PUT_VARIANT:
+            raise BodyError(f"unknown variant `{variant}`, expected `{PUT_VARIANT}`")
+        topic = decode_value(inner, text, PUT_FIELDS, "TopicCommand")
     except BodyError as exc:
         raise ProtocolError(Texts.BAD_COMMAND + str(exc)) from None
     return topic["name"], topic["key"]

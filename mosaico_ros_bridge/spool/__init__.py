@@ -5,8 +5,6 @@ from __future__ import annotations
 from mosaico_ros_bridge.spool.directory import SequenceSpool, default_root, spool_directories, spool_target
 from mosaico_ros_bridge.spool.files import SpoolReader, TopicSpool, read_complete
 from mosaico_ros_bridge.spool.manifest import SpoolManifest, SpoolTopic, load_manifest
-from mosaico_ros_bridge.spool.upload import UploadResult, upload_leftover, upload_spool
 
-__all__ = ["SequenceSpool", "SpoolManifest", "SpoolReader", "SpoolTopic", "TopicSpool", "UploadResult",
-           "default_root", "load_manifest", "read_complete", "spool_directories", "spool_target",
-           "upload_leftover", "upload_spool"]
+__all__ = ["SequenceSpool", "SpoolManifest", "SpoolReader", "SpoolTopic", "TopicSpool", "default_root",
+           "load_manifest", "read_complete", "spool_directories", "spool_target"]

@@ -12,11 +12,10 @@ import uuid
 from pathlib import Path
 from typing import IO, Any
 
-import pyarrow as pa
-
 from mosaico_ros_bridge.errors import SpoolError
 from mosaico_ros_bridge.spool.files import TopicSpool, read_complete
 from mosaico_ros_bridge.spool.manifest import MANIFEST_FILE, SpoolManifest, SpoolTopic, load_manifest, save_manifest
+from mosaico_ros_bridge.topic_description import TopicDescription
 
 LOCK_FILE = "lock"
 
@@ -80,14 +79,11 @@ class SequenceSpool:
     def sequence(self) -> str:
         return self.manifest.sequence
 
-    def add_topic(self, name: str, ontology_tag: str, serialization_format: str,
-                  metadata: dict[str, Any], schema: pa.Schema) -> TopicSpool:
+    def add_topic(self, topic: TopicDescription) -> TopicSpool:
         """Register a topic in the manifest (first) and return its spool file."""
         with self._guard:
             file = f"topic_{len(self.manifest.topics):03d}.spool"
-            self.manifest.topics.append(SpoolTopic(name=name, file=file, ontology_tag=ontology_tag,
-                                                   serialization_format=serialization_format, metadata=metadata,
-                                                   schema_ipc=SpoolTopic.encode_schema(schema)))
+            self.manifest.topics.append(SpoolTopic.of(topic, file))
             self._save()
             spool = TopicSpool(self.directory / file, self.direct_io)
             self._topics.append(spool)

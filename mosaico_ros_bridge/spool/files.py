@@ -16,6 +16,8 @@ from typing import BinaryIO, Iterator
 
 import pyarrow as pa
 
+from mosaico_ros_bridge.errors import SpoolError
+
 MAGIC = b"MSPF"
 VERSION = 1
 HEADER = struct.Struct("<4sIQ")  # magic, version, payload bytes
@@ -154,16 +156,20 @@ class SpoolReader:
         self._spool = spool
         self._file: BinaryIO | None = None
 
-    def read(self, start: int, count: int) -> Iterator[pa.RecordBatch]:
-        """Batches start .. start+count-1, in order."""
-        if self._file is None and count > 0:
-            self._file = open(self._spool.path, "rb", buffering=0)
-        for index in range(start, start + count):
-            assert self._file is not None
-            batch = _read_frame(self._file, self._spool.offsets[index])
-            if batch is None:
-                raise OSError(f"spool file {self._spool.path}: batch {index} is incomplete")
-            yield batch[0]
+    def read(self, index: int) -> pa.RecordBatch:
+        """Batch `index` (one the caller knows was appended completely); SpoolError names the file and
+        the batch when it cannot be read back (a damaged file or disk)."""
+        try:
+            if self._file is None:
+                self._file = open(self._spool.path, "rb", buffering=0)
+            frame = _read_frame(self._file, self._spool.offsets[index])
+            detail = "its frame does not read back"
+        except OSError as exc:
+            frame, detail = None, str(exc)
+        if frame is None:
+            raise SpoolError(f"spool file {self._spool.path}: batch {index} is damaged or unreadable ({detail}); "
+                             "that batch cannot be uploaded")
+        return frame[0]
 
     def close(self) -> None:
         if self._file is not None:

@@ -13,11 +13,14 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mosaico_ros_bridge.errors import SpoolError
+from mosaico_ros_bridge.topic_description import TopicDescription
 
 MANIFEST_FILE = "sequence.json"
 
 
 class SpoolTopic(BaseModel):
+    """A TopicDescription as the manifest stores it, with the topic's spool file."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str
@@ -27,12 +30,15 @@ class SpoolTopic(BaseModel):
     metadata: dict[str, Any] = {}
     schema_ipc: str  # base64 of the Arrow IPC schema, so a topic without batches can still be uploaded
 
-    def arrow_schema(self) -> pa.Schema:
-        return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(self.schema_ipc)))
+    @classmethod
+    def of(cls, topic: TopicDescription, file: str) -> "SpoolTopic":
+        return cls(name=topic.name, file=file, ontology_tag=topic.ontology_tag,
+                   serialization_format=topic.serialization_format, metadata=topic.metadata,
+                   schema_ipc=base64.b64encode(topic.schema.serialize().to_pybytes()).decode())
 
-    @staticmethod
-    def encode_schema(schema: pa.Schema) -> str:
-        return base64.b64encode(schema.serialize().to_pybytes()).decode()
+    def description(self) -> TopicDescription:
+        schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(self.schema_ipc)))
+        return TopicDescription(self.name, self.ontology_tag, self.serialization_format, schema, self.metadata)
 
 
 class SpoolManifest(BaseModel):

@@ -5,19 +5,19 @@ from __future__ import annotations
 import logging
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mosaico_ros_bridge.client.actions import SeedActions
 from mosaico_ros_bridge.client.names import is_path_prefix, topic_locator, validate_topic_name
 from mosaico_ros_bridge.client.pools import ExecutorPool, LanePool
+from mosaico_ros_bridge.client.streams import open_topic_stream
 from mosaico_ros_bridge.errors import InvalidName, MosaicoBridgeError, WriterError
 from mosaico_ros_bridge.ontology import Serializable
+from mosaico_ros_bridge.topic_description import TopicDescription
 from mosaico_ros_bridge.writers.config import OnErrorPolicy, SequenceStatus, WriterConfig
 from mosaico_ros_bridge.writers.encoders import BatchEncoder, MessageEncoder
-from mosaico_ros_bridge.writers.sinks import FlightSink
+from mosaico_ros_bridge.writers.policy import apply_on_error
 from mosaico_ros_bridge.writers.topic import TopicWriter
-
-if TYPE_CHECKING:
-    from mosaico_ros_bridge.client.client import MosaicoClient
 
 log = logging.getLogger("mosaico_ros_bridge.writers")
 
@@ -25,11 +25,10 @@ log = logging.getLogger("mosaico_ros_bridge.writers")
 class SequenceWriter:
     """Orchestrates one sequence. Obtain it from MosaicoClient.sequence_create() and use it in `with`."""
 
-    def __init__(self, *, sequence_name: str, client: "MosaicoClient", connection_pool: LanePool,
+    def __init__(self, *, sequence_name: str, actions: SeedActions, connection_pool: LanePool,
                  executor_pool: ExecutorPool, metadata: dict[str, Any], config: WriterConfig) -> None:
         self.name = sequence_name
-        self._client = client
-        self._actions = client.actions
+        self._actions = actions
         self._lanes = connection_pool
         self._executors = executor_pool
         self.metadata = metadata
@@ -75,11 +74,11 @@ class SequenceWriter:
         """Drain and half-close every stream, then wait for each; raises the first failure."""
         writers = list(self._writers.values())
         for writer in writers:
-            writer._drain(flush)
+            writer.drain(flush)
         failures = []
         for writer in writers:
             try:
-                writer._close()
+                writer.close()
             except WriterError as exc:
                 failures.append(exc)
         if failures:
@@ -93,12 +92,8 @@ class SequenceWriter:
             log.warning("while closing topics of failed sequence %r: %s", self.name, exc)
         assert self._key is not None
         try:
-            if self.config.on_error == OnErrorPolicy.Delete:
-                self._actions.sequence_abort(self.name, self._key)
-                log.warning("sequence %r aborted and deleted (on_error=delete): %s", self.name, error)
-            else:
-                self._actions.notify(self.name, f"{type(error).__name__}: {error}", topic=False)
-                log.warning("sequence %r left unlocked with an error report (on_error=report): %s", self.name, error)
+            outcome = apply_on_error(self._actions, self.config.on_error, self.name, self._key, error)
+            log.warning("sequence %r %s: %s", self.name, outcome, error)
         except MosaicoBridgeError as exc:
             log.error("could not apply on_error=%s to sequence %r: %s", self.config.on_error.value, self.name, exc)
 
@@ -108,12 +103,14 @@ class SequenceWriter:
         """A TopicWriter with its own lane and executor for records of ontology_type."""
         if ontology_type is None:
             raise WriterError(f"topic_create({topic_name!r}) needs ontology_type (e.g. IMU)")
-        return self.create_topic_writer(topic_name, metadata or {}, ontology_type.ontology_tag(),
-                                        ontology_type.serialization_format().value, MessageEncoder(ontology_type))
+        encoder = MessageEncoder(ontology_type)
+        topic = TopicDescription(topic_name, ontology_type.ontology_tag(), ontology_type.serialization_format().value,
+                                 encoder.schema, metadata or {})
+        return self.create_topic_writer(topic, encoder)
 
-    def create_topic_writer(self, topic_name: str, metadata: dict[str, Any], ontology_tag: str,
-                            serialization_format: str, encoder: BatchEncoder) -> TopicWriter:
-        """topic_create with an explicit tag, format and encoder (the recorder's columnar path)."""
+    def create_topic_writer(self, topic: TopicDescription, encoder: BatchEncoder) -> TopicWriter:
+        """topic_create with an explicit description and encoder (the recorder's columnar path)."""
+        topic_name = topic.name
         if self._status != SequenceStatus.Pending:
             raise WriterError(f"topic_create({topic_name!r}) outside the `with` block of sequence {self.name!r}")
         clean = validate_topic_name(topic_name)
@@ -121,18 +118,15 @@ class SequenceWriter:
             self._check_unique(topic_name, clean)
             assert self._key is not None
             locator = topic_locator(self.name, clean)
-            topic_key = self._actions.topic_create(locator, self._key, serialization_format, ontology_tag, metadata)
-            lane = self._lanes.acquire()
             try:
-                stream, _ = lane.do_put(self._actions.put_descriptor(locator, topic_key), encoder.schema)
-            except Exception as exc:
-                self._actions.topic_delete(locator)
-                raise WriterError(f"cannot open the upload stream of topic {topic_name!r} in sequence {self.name!r} "
-                                  f"({exc}); the topic was rolled back") from exc
+                stream = open_topic_stream(self._actions, self._lanes, self.name, self._key, topic)
+            except MosaicoBridgeError as exc:
+                raise WriterError(f"cannot open the upload stream of topic {topic_name!r} in sequence {self.name!r}: "
+                                  f"{exc}") from exc
             report = None
             if self.config.on_error == OnErrorPolicy.Report:
-                report = lambda msg: self._report_topic(locator, msg)  # noqa: E731
-            writer = TopicWriter(topic_name=topic_name, sequence_name=self.name, sink=FlightSink(stream), encoder=encoder,
+                report = lambda error: self._report_topic(locator, f"upload of topic {topic_name!r} failed: {error}")  # noqa: E731
+            writer = TopicWriter(topic_name=topic_name, sequence_name=self.name, sink=stream, encoder=encoder,
                                  executor=self._executors.acquire(), config=self.config, on_upload_error=report)
             self._writers[clean] = writer
             return writer

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pyarrow as pa
@@ -25,7 +25,8 @@ Rejects = Callable[[str, str], None]  # (kind, message): a record was refused, r
 
 @dataclass
 class TopicStats:
-    """Counters read by status reporting (updated on the executor; reads are approximate)."""
+    """Per-topic counters read by status reporting. Every thread that counts (the caller's, the topic's
+    executor, an uplink) goes through `add`, which owns the lock; reads are plain attribute reads."""
 
     dropped: int = 0
     rejected: int = 0
@@ -33,6 +34,14 @@ class TopicStats:
     batches: int = 0
     bytes_written: int = 0
     from_spool: int = 0  # batches the server got read back from the spool (it had fallen behind, or re-sent)
+    unreadable: int = 0  # spooled batches that could not be read back for the server (a damaged spool file)
+    python_encoded: int = 0  # batches the compiled encoder handed to the pure-Python path
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for name, count in counts.items():
+                setattr(self, name, getattr(self, name) + count)
 
 
 class TopicWriter:
@@ -40,7 +49,7 @@ class TopicWriter:
 
     def __init__(self, *, topic_name: str, sequence_name: str, sink: BatchSink,
                  encoder: BatchEncoder, executor: ThreadPoolExecutor, config: WriterConfig,
-                 on_upload_error: Callable[[str], None] | None = None, on_reject: Rejects | None = None,
+                 on_upload_error: Callable[[BaseException], None] | None = None, on_reject: Rejects | None = None,
                  stats: TopicStats | None = None, max_buffered_bytes: int | None = None) -> None:
         """on_reject=None: a record that cannot be encoded or stored fails the topic (the seed API);
         otherwise it is skipped, counted in stats.rejected and passed to on_reject (the recorder).
@@ -98,12 +107,12 @@ class TopicWriter:
         try:
             self._check_open()
         except WriterError:
-            self.stats.dropped += 1
+            self.stats.add(dropped=1)
             raise
         with self._lock:
             if not block and (self._buffer.nbytes >= self._max_buffered
                               or len(self._buffer) >= OVERFLOW_FACTOR * self._config.max_batch_size_records):
-                self.stats.dropped += 1
+                self.stats.add(dropped=1)
                 return False
             full = self._buffer.add(item, size_hint)
         if full:
@@ -143,7 +152,7 @@ class TopicWriter:
         """Encode and deliver; records lost to a failure are counted in stats.dropped."""
         total = sum(map(len, batches))
         if self._error is not None:
-            self.stats.dropped += total
+            self.stats.add(dropped=total)
             return
         done, rejected = 0, self.stats.rejected
         try:
@@ -151,14 +160,12 @@ class TopicWriter:
                 for batch in self._fit(self._encode(items)):
                     self._sink.write(batch)
                     done += batch.num_rows
-                    self.stats.written += batch.num_rows
-                    self.stats.batches += 1
-                    self.stats.bytes_written += batch.nbytes
+                    self.stats.add(written=batch.num_rows, batches=1, bytes_written=batch.nbytes)
         except Exception as exc:
-            self.stats.dropped += total - done - (self.stats.rejected - rejected)
+            self.stats.add(dropped=total - done - (self.stats.rejected - rejected))
             self._error = exc
             if self._on_upload_error is not None:
-                self._on_upload_error(f"upload of topic {self._name!r} failed: {exc}")
+                self._on_upload_error(exc)
 
     def _encode(self, items: list[Any]) -> pa.RecordBatch | None:
         """The items as one batch; with on_reject, items that cannot be converted are left out."""
@@ -193,18 +200,18 @@ class TopicWriter:
         return []
 
     def _reject(self, kind: str, text: str) -> None:
-        self.stats.rejected += 1
+        self.stats.add(rejected=1)
         assert self._on_reject is not None
         self._on_reject(kind, f"topic {self._name!r} of sequence {self._sequence!r}: {text}")
 
-    def _drain(self, flush: bool) -> None:
+    def drain(self, flush: bool) -> None:
         """Stop accepting pushes, send (or drop) the buffer, wait for uploads, half-close the stream."""
         self._active = False
         if flush:
             self.flush()
         else:
             with self._lock:
-                self.stats.dropped += sum(map(len, self._buffer.take(everything=True)))
+                self.stats.add(dropped=sum(map(len, self._buffer.take(everything=True))))
         for future in list(self._futures):
             future.result()
         try:
@@ -212,7 +219,7 @@ class TopicWriter:
         except Exception as exc:
             self._error = self._error or exc
 
-    def _close(self) -> None:
+    def close(self) -> None:
         """Wait for the server to store the stream; raises WriterError if this topic's upload failed."""
         try:
             self._sink.close()

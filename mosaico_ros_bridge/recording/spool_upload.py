@@ -1,21 +1,16 @@
-"""Upload a spooled sequence as a finalized sequence: what replaces a broken upload and what turns the
-spool of a recorder that died into data on the server. Safe to repeat: an earlier, unfinished upload
-of the same spool is aborted first (its key is in the manifest), a finalized one is not redone."""
+"""Upload a spooled sequence as a finalized sequence: what turns the spool of a part that could not be
+finalized live, or of a recorder that died, into data on the server. Safe to repeat: an earlier,
+unfinished upload of the same spool is aborted first (its key is in the manifest), a finalized one is
+not redone."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
 
-from mosaico_ros_bridge.client.names import topic_locator, validate_topic_name
-from mosaico_ros_bridge.errors import AlreadyExists, Locked, NotFound, ServerError, SpoolError
-from mosaico_ros_bridge.spool.directory import SequenceSpool
-from mosaico_ros_bridge.spool.files import read_complete
-
-if TYPE_CHECKING:
-    from mosaico_ros_bridge.client import MosaicoClient
-
-Progress = Callable[[str], None]
+from mosaico_ros_bridge.client import Connection, open_topic_stream
+from mosaico_ros_bridge.errors import SpoolError
+from mosaico_ros_bridge.recording.sequences import Progress, clear_previous, create_sequence
+from mosaico_ros_bridge.spool import SequenceSpool, read_complete
 
 
 @dataclass(frozen=True)
@@ -26,36 +21,7 @@ class UploadResult:
     already_finalized: bool = False
 
 
-def clear_previous(client: "MosaicoClient", name: str, key: str) -> str:
-    """Abort our own unfinished upload: 'cleared', 'finalized' (nothing to redo) or 'foreign' (the
-    name now belongs to a sequence we have no key for)."""
-    try:
-        client.actions.sequence_abort(name, key)
-    except NotFound:
-        return "cleared"
-    except Locked:
-        return "finalized"
-    except ServerError as exc:
-        if "bad key" in exc.server_message:
-            return "foreign"
-        raise
-    return "cleared"
-
-
-def create_sequence(client: "MosaicoClient", name: str, metadata: dict[str, object],
-                    progress: Progress) -> tuple[str, str]:
-    """(name, key) of a new sequence: `name`, or `name_2`, `name_3`... when it is taken."""
-    candidate = name
-    for attempt in range(2, 1000):
-        try:
-            return candidate, client.actions.sequence_create(candidate, metadata)
-        except AlreadyExists:
-            candidate = f"{name}_{attempt}"
-            progress(f"sequence {name!r} already exists on the server; using {candidate!r} instead")
-    raise AlreadyExists(f"no free name for sequence {name!r}", action="sequence_create", server_message="")
-
-
-def upload_leftover(client: "MosaicoClient", directory: Path, *, keep: bool, progress: Progress) -> str:
+def upload_leftover(client: Connection, directory: Path, *, keep: bool, progress: Progress) -> str:
     """Turn a spool left by a recorder that died into a finalized sequence marked `recovered`; returns
     the line that says what became of it. A spool held by a running recorder or already uploaded is
     skipped; one without records becomes no sequence (its unfinished one is aborted) and is removed.
@@ -86,7 +52,7 @@ def upload_leftover(client: "MosaicoClient", directory: Path, *, keep: bool, pro
             f"recovered); {kept}")
 
 
-def upload_spool(client: "MosaicoClient", spool: SequenceSpool, *, recovered: bool,
+def upload_spool(client: Connection, spool: SequenceSpool, *, recovered: bool,
                  progress: Progress = lambda _: None) -> UploadResult:
     """Create, fill (every complete batch of every topic) and finalize the spool's sequence."""
     manifest = spool.manifest
@@ -101,17 +67,17 @@ def upload_spool(client: "MosaicoClient", spool: SequenceSpool, *, recovered: bo
         progress(f"warning: {exc}; uploading anyway (if this upload is interrupted, the next one uses a new name)")
     records = batches = 0
     for topic in manifest.topics:
-        locator = topic_locator(name, validate_topic_name(topic.name))
-        topic_key = client.actions.topic_create(locator, key, topic.serialization_format, topic.ontology_tag,
-                                                topic.metadata)
-        stream, _ = client.lanes.acquire().do_put(client.actions.put_descriptor(locator, topic_key), topic.arrow_schema())
+        stream = open_topic_stream(client.actions, client.lanes, name, key, topic.description())
         count = 0
-        for batch in read_complete(spool.topic_file(topic)):
-            stream.write_batch(batch)
-            count += batch.num_rows
-            batches += 1
-        stream.done_writing()
-        stream.close()
+        try:
+            for batch in read_complete(spool.topic_file(topic)):
+                stream.write(batch)
+                count += batch.num_rows
+                batches += 1
+            stream.finish()
+        except BaseException:
+            stream.abandon()
+            raise
         records += count
         progress(f"  {name} {topic.name}: {count} record(s)")
     client.actions.sequence_finalize(name, key)

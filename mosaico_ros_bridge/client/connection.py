@@ -1,5 +1,6 @@
-"""MosaicoClient: the entry point of the writing API (`MosaicoClient.connect`, `sequence_create`) and
-of the read path. Owns the control connection and the lane/executor pools its writers use."""
+"""Connection: one Mosaico server — its control connection, the action layer, the lane/executor pools
+that writers use, and the read path. The public `MosaicoClient` adds the writing API on top of it
+(mosaico_client.py), so that this package needs nothing from `writers/`."""
 from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
@@ -7,23 +8,22 @@ from typing import Any, Callable, TypeVar
 import pyarrow as pa
 import pyarrow.flight as fl
 
-from mosaico_ros_bridge.client.actions import Notification, SeedActions, server_text
-from mosaico_ros_bridge.client.names import split_locator, topic_locator, validate_sequence_name
+from mosaico_ros_bridge.client.actions import FLIGHT_ERRORS, Notification, SeedActions, flight_error, server_text
+from mosaico_ros_bridge.client.names import split_locator, topic_locator
 from mosaico_ros_bridge.client.pools import ExecutorPool, LanePool
 from mosaico_ros_bridge.client.reader import (
     TopicSpan, TopicTable, list_sequences, read_topic_table, scan_timestamps, sequence_topics, topic_properties,
 )
-from mosaico_ros_bridge.errors import ConnectionFailed, NotFound
+from mosaico_ros_bridge.errors import ConnectionFailed
 from mosaico_ros_bridge.ontology import Message
 from mosaico_ros_bridge.protocol import DEFAULT_PORT
-from mosaico_ros_bridge.writers.config import OnErrorPolicy, WriterConfig
-from mosaico_ros_bridge.writers.sequence import SequenceWriter
 
 T = TypeVar("T")
+C = TypeVar("C", bound="Connection")
 
 
-class MosaicoClient:
-    """A connection to a Mosaico server. Use `MosaicoClient.connect(host, port)` as a context manager."""
+class Connection:
+    """A connection to a Mosaico server. Use `Connection.connect(host, port)` as a context manager."""
 
     def __init__(self, host: str, port: int, *, pool_size: int | None = None, call_timeout: float | None = None) -> None:
         self.host, self.port = host, port
@@ -35,14 +35,14 @@ class MosaicoClient:
         self._closed = False
 
     @classmethod
-    def connect(cls, host: str = "localhost", port: int = DEFAULT_PORT, *, timeout: float = 5.0,
-                pool_size: int | None = None, call_timeout: float | None = None) -> "MosaicoClient":
+    def connect(cls: type[C], host: str = "localhost", port: int = DEFAULT_PORT, *, timeout: float = 5.0,
+                pool_size: int | None = None, call_timeout: float | None = None) -> C:
         """Connect and probe readiness; ConnectionFailed names host:port and what to check.
         call_timeout bounds every control action (None: wait as long as the server takes)."""
         client = cls(host, port, pool_size=pool_size, call_timeout=call_timeout)
         try:
             client._control.wait_for_available(timeout=timeout)
-        except (fl.FlightError, pa.ArrowException) as exc:
+        except FLIGHT_ERRORS as exc:
             client.close()
             raise ConnectionFailed(
                 f"cannot reach a Mosaico server at {host}:{port} within {timeout:g} s ({server_text(exc)}). "
@@ -50,7 +50,7 @@ class MosaicoClient:
                 "port are right, and that nothing blocks the port.") from exc
         return client
 
-    def __enter__(self) -> "MosaicoClient":
+    def __enter__(self: C) -> C:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -63,20 +63,6 @@ class MosaicoClient:
         self.executors.close()
         self.lanes.close()
         self._control.close()
-
-    # -- writing ------------------------------------------------------------------------------
-    def sequence_create(self, sequence_name: str, metadata: dict[str, Any] | None = None,
-                        on_error: OnErrorPolicy = OnErrorPolicy.Delete, max_batch_size_bytes: int | None = None,
-                        max_batch_size_records: int | None = None) -> SequenceWriter:
-        """A SequenceWriter for a new sequence; the sequence is created when its `with` block starts."""
-        config = WriterConfig(on_error=on_error)
-        if max_batch_size_bytes is not None:
-            config = config.replace(max_batch_size_bytes=max_batch_size_bytes)
-        if max_batch_size_records is not None:
-            config = config.replace(max_batch_size_records=max_batch_size_records)
-        return SequenceWriter(sequence_name=validate_sequence_name(sequence_name), client=self,
-                              connection_pool=self.lanes, executor_pool=self.executors,
-                              metadata=metadata if metadata is not None else {}, config=config)
 
     # -- reading ------------------------------------------------------------------------------
     def list_sequences(self) -> list[str]:
@@ -109,12 +95,11 @@ class MosaicoClient:
         return self.read_topic_table(sequence, topic).messages()
 
     def _read(self, what: str, call: Callable[[], T]) -> T:
+        """An unreachable server is ConnectionFailed, a missing sequence or topic NotFound."""
         try:
             return call()
-        except (fl.FlightError, pa.ArrowException) as exc:
-            text = server_text(exc)
-            raise NotFound(f"reading {what!r} from {self.host}:{self.port} failed: {text}",
-                           action="read", server_message=text) from exc
+        except FLIGHT_ERRORS as exc:
+            raise flight_error(exc, f"reading {what!r}", f"{self.host}:{self.port}", "read") from exc
 
     def sequence_system_info(self, sequence: str) -> dict[str, Any]:
         return self.actions.system_info(sequence, topic=False)

@@ -1,0 +1,27 @@
+"""MosaicoClient: the entry point of the seed's writing API (`MosaicoClient.connect`, `sequence_create`)
+and of the read path — a client.Connection that also creates SequenceWriters."""
+from __future__ import annotations
+
+from typing import Any
+
+from mosaico_ros_bridge.client.connection import Connection
+from mosaico_ros_bridge.client.names import validate_sequence_name
+from mosaico_ros_bridge.writers.config import OnErrorPolicy, WriterConfig
+from mosaico_ros_bridge.writers.sequence import SequenceWriter
+
+
+class MosaicoClient(Connection):
+    """A connection to a Mosaico server. Use `MosaicoClient.connect(host, port)` as a context manager."""
+
+    def sequence_create(self, sequence_name: str, metadata: dict[str, Any] | None = None,
+                        on_error: OnErrorPolicy = OnErrorPolicy.Delete, max_batch_size_bytes: int | None = None,
+                        max_batch_size_records: int | None = None) -> SequenceWriter:
+        """A SequenceWriter for a new sequence; the sequence is created when its `with` block starts."""
+        config = WriterConfig(on_error=on_error)
+        if max_batch_size_bytes is not None:
+            config = config.replace(max_batch_size_bytes=max_batch_size_bytes)
+        if max_batch_size_records is not None:
+            config = config.replace(max_batch_size_records=max_batch_size_records)
+        return SequenceWriter(sequence_name=validate_sequence_name(sequence_name), actions=self.actions,
+                              connection_pool=self.lanes, executor_pool=self.executors,
+                              metadata=metadata if metadata is not None else {}, config=config)
