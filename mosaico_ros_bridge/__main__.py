@@ -9,6 +9,7 @@ unreachable: the data is safe in the spool and uploaded at the next start or by 
 from __future__ import annotations
 
 import sys
+import traceback
 
 import rclpy
 from rclpy.executors import ExternalShutdownException
@@ -61,6 +62,8 @@ def _record(node: RecorderNode, stop: Future) -> int:
     except ExternalShutdownException:  # the context was shut down from elsewhere
         pass
     error = node.fatal.result() if node.fatal.done() else None
+    if error is not None and not isinstance(error, MosaicoBridgeError):  # a bug: its traceback, once
+        log.error("internal error: " + "".join(traceback.format_exception(error)).rstrip())
     reason = "fatal error" if error else (stop.result() if stop.done() else "ROS shutdown")
     log.info(f"stopping ({reason}); flushing buffered records")
     report = node.finish(error)

@@ -15,6 +15,7 @@ from mosaico_ros_bridge.adapters import AdapterRegistry, Received, TopicPlan, Un
 from mosaico_ros_bridge.config import RecorderConfig, load_config
 from mosaico_ros_bridge.client.names import validate_topic_name
 from mosaico_ros_bridge.errors import InvalidName, MosaicoBridgeError, UnsupportedMessageType
+from mosaico_ros_bridge.ontology.columnar import COMPILED
 from mosaico_ros_bridge.ontology.images import ImageFormat
 from mosaico_ros_bridge.qos import adapted_qos, describe, queue_depth
 from mosaico_ros_bridge.recording import Recording, StopReport, TopicSpec
@@ -47,6 +48,10 @@ class RecorderNode(Node):
     def start(self) -> None:
         """Create the sequence (or start into the spool) and start discovery, flushes and status."""
         config = self.config
+        if not COMPILED:
+            self.get_logger().warning("the encoder's C loop (ontology/_gather) is not built: encoding uses the "
+                                      "pure-Python path (~4x the CPU per record); rebuild with a C compiler "
+                                      "(make env, pip install or colcon build)")
         self.recording.start()
         self.create_timer(config.topics.discovery_period_s, self._guarded(self.discover))
         self.create_timer(config.writer.flush_period_s, self._guarded(self._flush))

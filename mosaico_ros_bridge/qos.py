@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
+from mosaico_ros_bridge.adapters.definition import MessageDefinition
 from mosaico_ros_bridge.config import TopicOptions, TopicsConfig
 
 
@@ -33,15 +34,12 @@ def describe(qos: QoSProfile) -> str:
     return f"{reliability}/{durability}/depth {qos.depth}"
 
 
-_BYTES = ("uint8", "int8", "octet", "char")
-
-
 def queue_depth(msg_class: type, topics: TopicsConfig) -> int:
     """The subscription depth for a type, by what its messages can weigh (top-level fields): byte
     arrays (images, point clouds, compressed data; a 1080p frame is 6 MB) get `depth_large`, other
     variable-size arrays (TF lists, scans, joint states) `depth`, fixed-size messages `depth_small`.
     The reader history holds up to depth messages while the executor lags, in DDS's memory."""
-    sequences = [t for t in getattr(msg_class, "SLOT_TYPES", ()) if type(t).__name__ in ("UnboundedSequence", "BoundedSequence")]
-    if any(getattr(getattr(t, "value_type", None), "typename", None) in _BYTES for t in sequences):
+    definition = MessageDefinition.of(msg_class)
+    if definition.carries_bulk_bytes:
         return topics.depth_large
-    return topics.depth if sequences else topics.depth_small
+    return topics.depth if definition.variable_size else topics.depth_small

@@ -50,7 +50,8 @@ def status_message(stamp: object, sequence: str, topics: list[TopicCounters], li
         values = {"ros_type": topic.ros_type, "received": topic.received, "written": stats.written,
                   "dropped": topic.dropped, "rejected": stats.rejected, "bytes": stats.bytes_written, "rate_hz": f"{topic.sample_rate():.2f}",
                   "queue_depth": topic.queue_depth, "pending_batches": topic.writer.pending_batches,
-                  "from_spool": stats.from_spool,
+                  "from_spool": stats.from_spool, "unreadable": stats.unreadable,
+                  "python_encoded": stats.python_encoded,
                   "upload": "live" if live else "spool only (server unreachable)"}
         healthy = topic.dropped == 0 and stats.rejected == 0 and topic.writer.is_active() and live
         level = DiagnosticStatus.OK if healthy else DiagnosticStatus.WARN

@@ -3,6 +3,7 @@ field by field with the ROS message it came from; the fallback compared with the
 introspected content; the registry table; image formats; unknown-type policies."""
 from __future__ import annotations
 
+import json
 import math
 import zlib
 from pathlib import Path
@@ -512,3 +513,46 @@ def test_imu_raw_and_deserialized_paths_encode_the_same_batch() -> None:
     assert from_raw.schema == from_msg.schema
     assert_same(from_raw.to_pylist(), from_msg.to_pylist())  # NaN-aware, field by field
     assert from_raw.column("orientation")[1].as_py() is None  # the -1 convention survives the raw path
+
+
+def _reference_equal(batch: Any, reference: Any) -> None:
+    """Same schema and rows; compared as text, so NaN equals NaN and -0.0 stays distinct from 0.0."""
+    assert batch.schema == reference.schema
+    assert json.dumps(batch.to_pylist(), default=repr) == json.dumps(reference.to_pylist(), default=repr)
+
+
+@pytest.mark.parametrize("ros_type,make,check", CASES, ids=[c[0] for c in CASES])
+def test_every_decoder_of_the_chain_equals_the_reference_or_declines(
+        ros_type: str, make: Callable[[int], Any], check: Callable[[Any, Any], None]) -> None:
+    """RosEncoder's decoders, fastest first; the last (deserialize_message + getters) is the reference."""
+    messages = [make(i) for i in range(4)]
+    plan = REGISTRY.plan(ros_type, type(messages[0]))
+    assert plan is not None
+    encoder = plan.encoder(type(messages[0]), raw=True)
+    items = [Received(1000 + i, serialize_message(m)) for i, m in enumerate(messages)]
+    *fast, reference = encoder.decoders
+    assert reference.name == "deserialize"
+    expected = reference.decode(items)
+    assert expected is not None
+    for decoder in fast:
+        batch = decoder.decode(items)
+        assert batch is not None, f"{decoder.name} declined little-endian CDR of {ros_type}"
+        _reference_equal(batch, expected)
+        swapped = [Received(r.t, r.msg[:1] + b"\x00" + r.msg[2:]) for r in items]  # CDR_BE: must decline
+        assert decoder.decode(swapped) is None, f"{decoder.name} took big-endian CDR it cannot read"
+    assert [d.name for d in encoder.decoders] == {
+        "sensor_msgs/msg/Imu": ["cdr_batch", "cdr_messages", "deserialize"],
+        "sensor_msgs/msg/Image": ["cdr_messages", "deserialize"]}.get(ros_type, ["deserialize"])
+
+
+def test_one_definition_model_decides_what_is_bytes_for_storage_and_for_queue_depth() -> None:
+    from mosaico_ros_bridge.adapters.definition import MessageDefinition
+    from mosaico_ros_bridge.adapters.fallback import fallback_plan
+
+    image, grid, joints = (dict(MessageDefinition.of(c).fields) for c in (sm.Image, OccupancyGrid, sm.JointState))
+    assert image["data"].binary and image["data"].byte_wide_sequence  # uint8[]: raw octets, bulk
+    assert not grid["data"].binary and grid["data"].byte_wide_sequence  # int8[]: numbers, but bulk
+    assert not joints["position"].binary and not joints["position"].byte_wide_sequence
+    assert image["header"].kind == "message" and image["header"].name == "std_msgs/msg/Header"
+    assert fallback_plan("sensor_msgs/msg/Image", sm.Image).schema.field("data").type == "binary"
+    assert str(fallback_plan("nav_msgs/msg/OccupancyGrid", OccupancyGrid).schema.field("data").type) == "list<item: int8>"

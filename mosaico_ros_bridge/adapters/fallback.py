@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from mosaico_ros_bridge.adapters.definition import FieldType, MessageDefinition
 from mosaico_ros_bridge.errors import UnsupportedMessageType
 from mosaico_ros_bridge.ontology import Header, ontology_tag_for
 from mosaico_ros_bridge.ontology.columnar import Getter, Getters
@@ -25,7 +26,6 @@ BASIC: dict[str, pa.DataType] = {
     "uint32": pa.uint32(), "int64": pa.int64(), "uint64": pa.uint64(), "char": pa.string(),
     "byte": pa.binary(), "octet": pa.binary(),
 }
-BYTE_ELEMENTS = ("uint8", "byte", "octet")
 
 
 def message_class(ros_type: str) -> type:
@@ -44,25 +44,20 @@ def fallback_tag(ros_type: str) -> str:
     return f"ros_{package}_{ontology_tag_for(name)}"
 
 
-def _class_of(slot: Any) -> type:
-    return message_class("/".join([*slot.namespaces, slot.name]))
-
-
-def _element(slot: Any, path: str, getters: Getters, seen: tuple[str, ...]) -> pa.DataType:
-    kind = type(slot).__name__
-    if kind == "BasicType":
-        if slot.typename in ("byte", "octet"):
+def _element(kind: FieldType, path: str, getters: Getters, seen: tuple[str, ...]) -> pa.DataType:
+    if kind.kind == "basic":
+        if kind.name in ("byte", "octet"):
             getters[path] = _bytes_getter(path)
-        return BASIC[slot.typename]
-    if kind in ("UnboundedString", "BoundedString", "UnboundedWString", "BoundedWString"):
+        return BASIC[kind.name]
+    if kind.kind == "string":
         return pa.string()
-    if kind == "NamespacedType":
-        return pa.struct(struct_fields(_class_of(slot), path, getters, seen))
-    inner = slot.value_type
-    if type(inner).__name__ == "BasicType" and inner.typename in BYTE_ELEMENTS:
+    if kind.kind == "message":
+        return pa.struct(struct_fields(message_class(kind.name), path, getters, seen))
+    if kind.binary:
         getters[path] = _bytes_getter(path)
         return pa.binary()
-    return pa.list_(_element(inner, f"{path}[]", getters, seen))
+    assert kind.element is not None
+    return pa.list_(_element(kind.element, f"{path}[]", getters, seen))
 
 
 def _on_msg(getter: Getter) -> Getter:
@@ -80,11 +75,10 @@ def struct_fields(cls: type, prefix: str, getters: Getters, seen: tuple[str, ...
     name = f"{cls.__module__}.{cls.__name__}"
     if name in seen:
         raise UnsupportedMessageType(f"recursive message definition {name} cannot be flattened into Arrow")
-    names = list(cls.get_fields_and_field_types())  # type: ignore[attr-defined]
     fields = []
-    for field_name, slot in zip(names, cls.SLOT_TYPES):  # type: ignore[attr-defined]
+    for field_name, kind in MessageDefinition.of(cls).fields:
         path = f"{prefix}.{field_name}" if prefix else field_name
-        fields.append(pa.field(field_name, _element(slot, path, getters, seen + (name,)), nullable=False))
+        fields.append(pa.field(field_name, _element(kind, path, getters, seen + (name,)), nullable=False))
     return fields
 
 

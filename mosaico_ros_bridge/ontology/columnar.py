@@ -24,6 +24,8 @@ try:
 except ImportError:  # built without a C compiler: the pure-Python path does everything
     _gather = None  # type: ignore[assignment]
 
+COMPILED = _gather is not None  # the C loop was built; without it every batch takes the Python path
+
 Getter = Callable[[Any], Any]
 Getters = dict[str, Getter]
 
@@ -183,6 +185,7 @@ class ColumnarEncoder:
         self._nodes = [_Node(field, field.name, getters or {}) for field in schema]
         self._compiled = _Compiled(self._nodes) if _gather is not None else None
         self.fallbacks = 0  # batches the C loop handed to the Python path (unusual values, or errors)
+        self.python_batches = 0  # batches encoded by the Python path (fallbacks, or every one without the C loop)
 
     def encode(self, items: Sequence[Any]) -> pa.RecordBatch:
         if self._compiled is not None:
@@ -194,6 +197,7 @@ class ColumnarEncoder:
             else:
                 arrays = [self._compiled.array(node, columns, len(rows)) for node in self._nodes]
                 return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+        self.python_batches += 1
         return self.encode_python(items)
 
     def encode_python(self, items: Sequence[Any]) -> pa.RecordBatch:

@@ -18,6 +18,10 @@ class BatchEncoder(Protocol):
     schema: pa.Schema
     fixed_size: int | None  # every item's size_hint, when it does not depend on the item
 
+    @property
+    def python_batches(self) -> int:
+        """Batches encoded so far by the pure-Python path instead of the C loop (for ~/status)."""
+
     def size_hint(self, item: Any) -> int:
         """Approximate serialized bytes of one item (decides byte-limit flushes; must be cheap)."""
 
@@ -68,3 +72,7 @@ class MessageEncoder:
 
     def encode(self, items: Sequence[Message]) -> pa.RecordBatch:
         return self._columnar.encode(items)
+
+    @property
+    def python_batches(self) -> int:
+        return self._columnar.python_batches

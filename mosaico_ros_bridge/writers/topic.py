@@ -168,7 +168,16 @@ class TopicWriter:
                 self._on_upload_error(exc)
 
     def _encode(self, items: list[Any]) -> pa.RecordBatch | None:
-        """The items as one batch; with on_reject, items that cannot be converted are left out."""
+        """The items as one batch, counting batches the Python path encoded."""
+        before = self.encoder.python_batches
+        try:
+            return self._encode_all(items)
+        finally:
+            if self.encoder.python_batches != before:
+                self.stats.add(python_encoded=self.encoder.python_batches - before)
+
+    def _encode_all(self, items: list[Any]) -> pa.RecordBatch | None:
+        """With on_reject, items that cannot be converted are left out."""
         try:
             return self.encoder.encode(items)
         except Exception:
