@@ -36,8 +36,9 @@ $(DEPS_READY): requirements.txt constraints.txt setup.py setup.cfg package.xml m
 	@$(PY) -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e . $(PIP_QUIET)
 	@touch $@
 
-$(ENV_READY): $(DEPS_READY) $(INTERFACE_SOURCES) tools/build_interfaces.py
+$(ENV_READY): $(DEPS_READY) $(INTERFACE_SOURCES) tools/build_interfaces.py tools/ament_prefix.py $(wildcard launch/*.launch.py config/*.yaml)
 	@$(PY) tools/build_interfaces.py --prefix $(VENV) --work build/interfaces interfaces
+	@$(PY) tools/ament_prefix.py --prefix $(VENV)
 	@touch $@
 	@echo "env: ready ($(VENV))"
 

@@ -1,6 +1,4 @@
 """ament_python build description: installs the package, its launch/config files and entry points."""
-from glob import glob
-
 from setuptools import Extension, find_packages, setup
 
 PACKAGE = "mosaico_ros_bridge"
@@ -12,12 +10,7 @@ setup(
     # The columnar encoder's inner loop; optional: without a compiler the pure-Python path is used.
     ext_modules=[Extension(f"{PACKAGE}.ontology._gather", [f"{PACKAGE}/ontology/_gather.c"],
                            extra_compile_args=["-O2"], optional=True)],
-    data_files=[
-        ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
-        (f"share/{PACKAGE}", ["package.xml"]),
-        (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
-        (f"share/{PACKAGE}/config", glob("config/*.yaml")),
-    ],
+    # data_files (ament index marker, package.xml, launch and config files): setup.cfg [options.data_files]
     install_requires=["setuptools"],
     zip_safe=True,
     maintainer="mosaico_ros_bridge developers",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from pathlib import Path
 
 import rclpy
 from rclpy.executors import ExternalShutdownException
@@ -21,6 +22,40 @@ from mosaico_ros_bridge.node import RecorderNode
 from mosaico_ros_bridge.shutdown import init_with_stop_signals, spin_until
 
 EXIT_OK, EXIT_FATAL, EXIT_CONFIG, EXIT_KEPT = 0, 1, 2, 3
+HELP = """\
+Records live ROS 2 topics into a Mosaico server (mosaicod, or python -m mosaico_ros_bridge.server): one
+sequence per run, with a local spool so that nothing received is lost when the server or the network
+fails. Parameters are ROS parameters of the node `mosaico_recorder`, from a parameters file
+(--params-file) and/or -p key:=value; every key is documented in the shipped file:
+  {config}
+
+Start it:
+  ros2 run mosaico_ros_bridge recorder --ros-args --params-file {config}
+  ros2 launch mosaico_ros_bridge record.launch.py config:=my_record.yaml sequence_name:=field_{{stamp}}
+  python -m mosaico_ros_bridge --ros-args --params-file my_record.yaml -p topics.all:=true
+
+Stop it with Ctrl-C / SIGINT (SIGTERM too): buffered records are flushed and the sequence finalized.
+Exit codes: 0 finalized; 1 fatal error (what was recorded is finalized, or sequence.on_error applies
+without a spool); 2 bad parameter (the key is named); 3 stopped while the server was unreachable: the
+data is in the spool (spool.dir) and is uploaded at the next start or by
+`ros2 run mosaico_ros_bridge upload SPOOL_DIR`.
+"""
+
+
+def shipped_config() -> str:
+    """Where the documented parameters file is: the package's share directory, or this checkout."""
+    try:
+        from ament_index_python.packages import PackageNotFoundError, get_package_share_directory
+
+        return str(Path(get_package_share_directory("mosaico_ros_bridge")) / "config" / "record.yaml")
+    except (ImportError, PackageNotFoundError, ValueError):
+        return str(Path(__file__).resolve().parent.parent / "config" / "record.yaml")
+
+
+def wants_help(argv: list[str]) -> bool:
+    """-h/--help among the program's own arguments (ROS arguments follow --ros-args)."""
+    own = argv[1:argv.index("--ros-args")] if "--ros-args" in argv else argv[1:]
+    return "-h" in own or "--help" in own
 
 
 def _executor(kind: str) -> rclpy.executors.Executor:
@@ -33,8 +68,12 @@ def _executor(kind: str) -> rclpy.executors.Executor:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = argv if argv is not None else sys.argv
+    if wants_help(args):
+        print(HELP.format(config=shipped_config()), end="")
+        return EXIT_OK
     keep_large_buffers()
-    stop = init_with_stop_signals(argv if argv is not None else sys.argv)
+    stop = init_with_stop_signals(args)
     try:
         node = RecorderNode()
     except ConfigError as exc:

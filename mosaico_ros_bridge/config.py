@@ -183,5 +183,6 @@ def load_config(parameters: dict[str, Any]) -> RecorderConfig:
     except InvalidName as exc:
         raise ConfigError(f"invalid recorder configuration: 'sequence.name': {exc} ({{stamp}} is allowed)") from None
     if not (config.topics.all or config.topics.names or config.topics.regex):
-        raise ConfigError("no topic selected: set topics.names, topics.regex or topics.all: true")
+        raise ConfigError("no topic selected: set topics.names, topics.regex or topics.all: true (in a parameters "
+                          "file given with --ros-args --params-file FILE; see --help)")
     return config

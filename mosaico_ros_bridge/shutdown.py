@@ -1,4 +1,4 @@
-"""Orderly shutdown for rclpy processes: SIGINT/SIGTERM only complete a Future; the spin loop sees it
+"""Orderly shutdown for rclpy processes: SIGINT/SIGTERM/SIGHUP only complete a Future; the spin loop sees it
 and the process tears down in order. rclpy's own handlers would invalidate the context while timers
 and executors still run (observed: a SIGINT right after a subscription was created aborted the
 recorder with SIGABRT)."""
@@ -14,7 +14,8 @@ from rclpy.task import Future
 
 def init_with_stop_signals(args: list[str] | None = None) -> Future:
     """rclpy.init without its signal handlers; returns a Future done (with the signal's name) on
-    SIGINT or SIGTERM."""
+    SIGINT, SIGTERM or SIGHUP (the terminal or the `ros2 launch` in front of the recorder went away:
+    finalize rather than die with the data only in the spool)."""
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     stop = Future()
 
@@ -24,6 +25,7 @@ def init_with_stop_signals(args: list[str] | None = None) -> Future:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     return stop
 
 

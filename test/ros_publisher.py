@@ -35,8 +35,11 @@ def main() -> int:
     stdin_closed = threading.Event()
     threading.Thread(target=lambda: (sys.stdin.read(), stdin_closed.set()), daemon=True).start()
     stop_at = time.monotonic() + args.deadline
-    while not stdin_closed.is_set() and time.monotonic() < stop_at:
-        rclpy.spin_once(node, timeout_sec=0.1)
+    try:
+        while not stdin_closed.is_set() and time.monotonic() < stop_at:
+            rclpy.spin_once(node, timeout_sec=0.1)
+    except KeyboardInterrupt:  # SIGINT from launch teardown ends it as cleanly as closing stdin
+        pass
     node.destroy_node()
     rclpy.try_shutdown()
     return 0

@@ -25,7 +25,7 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def test_shipped_config_is_valid_and_covers_every_section() -> None:
-    parameters = yaml.safe_load(SHIPPED.read_text())["mosaico_recorder"]["ros__parameters"]
+    parameters = yaml.safe_load(SHIPPED.read_text())["/**/mosaico_recorder"]["ros__parameters"]
     config = load_config(flatten(parameters))
     assert set(parameters) == set(RecorderConfig.model_fields)
     assert config.adapters.extra == [] and config.options_for("/camera/image_raw") is not None

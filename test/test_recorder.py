@@ -75,7 +75,7 @@ class StatusWatcher:
         self.node.destroy_node()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_signal_finalizes_everything_field_by_field(server: Any, tmp_path: Path, ros_context: Any, sig: int) -> None:
     latched_before = publisher("imu", "/robot/imu")  # published before the recorder exists
     rec = recorder(params(tmp_path, server.port, topics={"names": ["/robot/imu", "/robot/tf"]}))
