@@ -308,3 +308,26 @@ def test_schemas_are_served_back_exactly_as_received(raw: Raw) -> None:
     expected = pa.schema([f.with_type(pa.string_view()) if f.name == "label" else f for f in sent])
     assert _exact(table.schema) == _exact(expected)  # only top-level strings become views (§9.2)
     assert table.to_pylist() == rows
+
+
+def test_reads_of_big_rows_come_in_batches_bounded_by_bytes(raw: Raw) -> None:
+    """A camera topic: 4096 frames per batch would pass gRPC's 2 GiB limit; batches are bounded by bytes
+    (READ_BATCH_BYTES), in stored order and in sorted order alike, and every frame comes back."""
+    from mosaico_ros_bridge.server.reads import READ_BATCH_BYTES
+
+    frames = pa.schema([TS, pa.field("data", pa.binary())])
+    frame = 3 * 1024 * 1024 + 17
+    count = 3 * READ_BATCH_BYTES // frame + 5
+    for name, order in (("in_order", range(count)), ("reversed", reversed(range(count)))):
+        key = raw.sequence(f"cam_{name}")
+        rows = [{"timestamp_ns": t, "data": bytes([t % 256]) * frame} for t in order]
+        raw.put(f"cam_{name}/image", raw.topic(f"cam_{name}/image", key, "image", "image"), frames,
+                [pa.RecordBatch.from_pylist(rows[i:i + 4], schema=frames) for i in range(0, count, 4)])
+        raw.act("sequence_finalize", {"name": f"cam_{name}", "key": key})
+        reader = raw.client.do_get(fl.Ticket(f"cam_{name}/image".encode()))
+        batches = [chunk.data for chunk in reader]
+        assert len(batches) >= 3 and all(b.nbytes <= READ_BATCH_BYTES for b in batches)
+        stamps = [t for b in batches for t in b.column("timestamp_ns").to_pylist()]
+        assert stamps == list(range(count))
+        assert all(bytes(v.as_py()) == bytes([t % 256]) * frame
+                   for b in batches for t, v in zip(b.column("timestamp_ns").to_pylist(), b.column("data")))

@@ -207,6 +207,43 @@ def test_stopping_while_the_server_is_behind_uploads_everything_with_progress(tm
     stop_server(server)
 
 
+def test_server_back_while_stopping_after_it_was_lost_finalizes_and_exits_0(tmp_path: Path,
+                                                                            ros_context: Any) -> None:
+    """Issue #21.3: the server stops answering (SIGSTOP) and is declared lost; the recorder is stopped
+    (SIGINT) while it is away; the server comes back within spool.stop_timeout_s. The supervisor, with
+    no current part any more, reconnects, uploads the part from its spool and finalizes: exit 0, every
+    message once (it used to die on `assert part is not None` and exit 3)."""
+    server, port = start_server(tmp_path / "store")
+    rec = recorder(params(tmp_path, port, server={"timeout_s": 1.0, "stall_timeout_s": 1.0},
+                          topics={"names": ["/rel/blob"]}, writer=FAST, spool={"retry_max_s": 0.5, "stop_timeout_s": 60.0}))
+    watcher = StatusWatcher(ros_context)
+    pub = stream(200, 100.0, "/rel/blob", "--payload", "200000")
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l).split("sequence created: ")[1].split(" ")[0]
+        pub.wait_for(lambda l: l == "progress 50")
+        os.kill(server.popen.pid, signal.SIGSTOP)
+        rec.wait_for(lambda l: f"Mosaico server 127.0.0.1:{port} lost" in l)
+        pub.wait_for(lambda l: l == "published 200")
+        watcher.wait_received("/rel/blob", 200, timeout=60)
+        rec.popen.send_signal(signal.SIGINT)
+        rec.wait_for(lambda l: "stopping (SIGINT)" in l)
+        os.kill(server.popen.pid, signal.SIGCONT)
+        assert rec.popen.wait(timeout=90) == 0, rec.output()
+        output = rec.output()
+    finally:
+        os.kill(server.popen.pid, signal.SIGCONT)
+        watcher.close()
+        rec.stop()
+        pub.stop()
+    assert f"finalized {sequence};" in output and "0 dropped and 0 rejected of 200 received" in output, output
+    assert "Traceback" not in output and "internal error" not in output, output
+    assert f"Mosaico server 127.0.0.1:{port} reachable again" in output, output  # reconnected while stopping
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        assert client.list_sequences() == [sequence]
+        assert numbers(client, sequence, "/rel/blob") == list(range(200))
+    stop_server(server)
+
+
 def test_without_spool_a_slow_server_back_pressures_the_writer(tmp_path: Path, ros_context: Any) -> None:
     """spool.enabled false: batches can only go live, so a paused server back-pressures the topic's
     writer instead of breaking the upload; what its bounded buffer could not hold is counted as

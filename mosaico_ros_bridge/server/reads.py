@@ -8,6 +8,7 @@ import json
 from typing import Any, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.flight as fl
 import pyarrow.parquet as pq
 
@@ -19,6 +20,7 @@ from mosaico_ros_bridge.server.store import SequenceState, TopicState
 VIEW_TYPES = {pa.string(): pa.string_view(), pa.large_string(): pa.string_view(),
               pa.binary(): pa.binary_view(), pa.large_binary(): pa.binary_view()}
 READ_BATCH_ROWS = 4096
+READ_BATCH_BYTES = 16 * 1024 * 1024  # a camera frame is MBs: 4096 of them would pass gRPC's 2 GiB message limit
 
 
 def _compact(value: Any, sort_keys: bool = True) -> str:
@@ -98,12 +100,43 @@ def do_get(catalog: Catalog, ticket: bytes) -> fl.FlightDataStream:
 
 
 def _batches(path: Any, stored: pa.Schema, schema: pa.Schema, in_order: bool) -> Iterator[pa.RecordBatch]:
-    """Stream row groups when the upload was already in time order; otherwise sort the whole topic."""
+    """Stream the topic in batches of at most READ_BATCH_ROWS rows and (but for a single larger row)
+    READ_BATCH_BYTES: row groups as stored when the upload was in time order, else the sorted topic."""
+    rows = _rows_per_batch(path)
     if in_order:
-        source: Iterator[pa.RecordBatch] = pq.ParquetFile(path).iter_batches(batch_size=READ_BATCH_ROWS)
+        source: Iterator[pa.RecordBatch] = pq.ParquetFile(path).iter_batches(batch_size=rows)
     else:
         table = pq.read_table(path).sort_by([(TIMESTAMP_FIELD, "ascending")])
-        source = iter(table.to_batches(max_chunksize=READ_BATCH_ROWS))
+        source = iter(table.to_batches(max_chunksize=rows))
     for batch in source:
-        yield pa.RecordBatch.from_arrays(
-            [col.cast(field.type) for col, field in zip(batch.columns, schema)], schema=schema)
+        for part in _bounded(batch):
+            yield pa.RecordBatch.from_arrays([_as(col, field.type) for col, field in zip(part.columns, schema)],
+                                             schema=schema)
+
+
+def _as(column: pa.Array, served: pa.DataType) -> pa.Array:
+    """The column in its served type. A view array of a slice would reference (and IPC would send) the
+    whole parent buffer, so a slice of a bigger buffer is compacted before it becomes a view."""
+    if served in VIEW_TYPES.values() and len(column):
+        data = column.buffers()[2]
+        if data is not None and (pc.sum(pc.binary_length(column)).as_py() or 0) < data.size:
+            column = pa.concat_arrays([column])
+    return column.cast(served)
+
+
+def _rows_per_batch(path: Any) -> int:
+    """Rows that fit READ_BATCH_BYTES at the topic's average row size (from the file's metadata)."""
+    metadata = pq.read_metadata(path)
+    size = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    average = size / metadata.num_rows if metadata.num_rows else 1
+    return max(1, min(READ_BATCH_ROWS, int(READ_BATCH_BYTES // max(average, 1))))
+
+
+def _bounded(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+    """Halve a batch until each piece is within READ_BATCH_BYTES (rows vary in size)."""
+    if batch.nbytes <= READ_BATCH_BYTES or batch.num_rows <= 1:
+        yield batch
+        return
+    half = batch.num_rows // 2
+    yield from _bounded(batch.slice(0, half))
+    yield from _bounded(batch.slice(half))
