@@ -61,13 +61,23 @@ class TopicStream:
 
 def open_topic_stream(actions: SeedActions, lanes: LanePool, sequence: str, sequence_key: str,
                       topic: TopicDescription) -> TopicStream:
-    """Create the topic in the sequence and open its upload on a lane. A stream that cannot be opened
-    rolls the topic back (topic_delete) and raises the failure, naming the topic and the rollback."""
+    """Create the topic in the sequence and open its upload on a lane (create_topic, then open_stream)."""
+    locator, topic_key = create_topic(actions, sequence, sequence_key, topic)
+    return open_stream(actions, lanes, locator, topic_key, topic.schema)
+
+
+def create_topic(actions: SeedActions, sequence: str, sequence_key: str, topic: TopicDescription) -> tuple[str, str]:
+    """topic_create in the sequence; returns (locator, topic key)."""
     locator = topic_locator(sequence, validate_topic_name(topic.name))
-    topic_key = actions.topic_create(locator, sequence_key, topic.serialization_format, topic.ontology_tag,
-                                     topic.metadata)
+    return locator, actions.topic_create(locator, sequence_key, topic.serialization_format, topic.ontology_tag,
+                                         topic.metadata)
+
+
+def open_stream(actions: SeedActions, lanes: LanePool, locator: str, topic_key: str, schema: pa.Schema) -> TopicStream:
+    """The topic's DoPut on a lane of its own. A stream that cannot be opened rolls the topic back
+    (topic_delete) and raises the failure, naming the topic and the rollback."""
     try:
-        writer, _ = lanes.acquire().do_put(actions.put_descriptor(locator, topic_key), topic.schema)
+        writer, _ = lanes.acquire().do_put(actions.put_descriptor(locator, topic_key), schema)
     except FLIGHT_ERRORS as exc:
         rollback = _roll_back(actions, locator)
         raise flight_error(exc, f"opening the upload of topic {locator!r} ({rollback})", actions.target, PUT) from exc

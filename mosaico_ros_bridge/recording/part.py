@@ -10,8 +10,8 @@ from typing import Any, Callable
 from mosaico_ros_bridge.client import Connection, open_topic_stream
 from mosaico_ros_bridge.client.pools import ExecutorPool
 from mosaico_ros_bridge.errors import Locked
-from mosaico_ros_bridge.recording.sequences import clear_previous, create_sequence
 from mosaico_ros_bridge.recording.live_sink import LiveSink
+from mosaico_ros_bridge.recording.sequences import clear_previous, create_sequence
 from mosaico_ros_bridge.recording.sink import SpooledSink
 from mosaico_ros_bridge.recording.stream_sink import SinkHooks, StreamSink
 from mosaico_ros_bridge.spool import SequenceSpool
@@ -125,7 +125,12 @@ class Part:
 
     def _open_topic(self, client: Connection, topic: PartTopic) -> None:
         assert self.key is not None
-        topic.sink.attach(open_topic_stream(client.actions, client.lanes, self.name, self.key, topic.spec.topic))
+        stream = open_topic_stream(client.actions, client.lanes, self.name, self.key, topic.spec.topic)
+        try:
+            topic.sink.attach(stream)
+        except BaseException:
+            stream.abandon()
+            raise
         topic.opened = True
 
     def detach(self) -> None:

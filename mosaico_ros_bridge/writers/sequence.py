@@ -8,9 +8,9 @@ from types import TracebackType
 from typing import Any
 
 from mosaico_ros_bridge.client.actions import SeedActions
-from mosaico_ros_bridge.client.names import is_path_prefix, topic_locator, validate_topic_name
+from mosaico_ros_bridge.client.names import is_path_prefix, validate_topic_name
 from mosaico_ros_bridge.client.pools import ExecutorPool, LanePool
-from mosaico_ros_bridge.client.streams import open_topic_stream
+from mosaico_ros_bridge.client.streams import create_topic, open_stream
 from mosaico_ros_bridge.errors import InvalidName, MosaicoBridgeError, WriterError
 from mosaico_ros_bridge.ontology import Serializable
 from mosaico_ros_bridge.topic_description import TopicDescription
@@ -117,9 +117,9 @@ class SequenceWriter:
         with self._lock:
             self._check_unique(topic_name, clean)
             assert self._key is not None
-            locator = topic_locator(self.name, clean)
+            locator, topic_key = create_topic(self._actions, self.name, self._key, topic)  # refusals propagate
             try:
-                stream = open_topic_stream(self._actions, self._lanes, self.name, self._key, topic)
+                stream = open_stream(self._actions, self._lanes, locator, topic_key, topic.schema)
             except MosaicoBridgeError as exc:
                 raise WriterError(f"cannot open the upload stream of topic {topic_name!r} in sequence {self.name!r}: "
                                   f"{exc}") from exc
