@@ -28,12 +28,34 @@ def clear_previous(client: Connection, name: str, key: str) -> str:
 
 def create_sequence(client: Connection, name: str, metadata: dict[str, object],
                     progress: Progress) -> tuple[str, str]:
-    """(name, key) of a new sequence: `name`, or `name_2`, `name_3`... when it is taken."""
-    candidate = name
-    for attempt in range(2, 1000):
+    """(name, key) of a new sequence: `name`, or `name_2`, `name_3`... when another recording holds it.
+    One left unfinished by this very recording (a create whose answer was lost to a timeout, or an
+    upload whose key was never saved) is deleted and its name reused, never left as an orphan."""
+    candidate, attempt, cleared = name, 2, False
+    while attempt < 1000:
         try:
             return candidate, client.actions.sequence_create(candidate, metadata)
         except AlreadyExists:
-            candidate = f"{name}_{attempt}"
+            if not cleared and left_by_this_recording(client, candidate, metadata):
+                client.actions.sequence_delete(candidate)
+                cleared = True
+                progress(f"sequence {candidate!r} was left unfinished on the server by this recording (an answer "
+                         "lost to a timeout); deleted it, creating it again")
+                continue
+            candidate, attempt, cleared = f"{name}_{attempt}", attempt + 1, False
             progress(f"sequence {name!r} already exists on the server; using {candidate!r} instead")
     raise AlreadyExists(f"no free name for sequence {name!r}", action="sequence_create", server_message="")
+
+
+def left_by_this_recording(client: Connection, name: str, metadata: dict[str, object]) -> bool:
+    """The sequence `name` is unfinalized and carries this recording's id (and part): ours to replace."""
+    recording = metadata.get("recording_id")
+    if recording is None:
+        return False
+    try:
+        stored = client.sequence_metadata(name)
+        locked = client.sequence_system_info(name).get("is_locked", True)
+    except NotFound:
+        return False
+    return (isinstance(stored, dict) and not locked and stored.get("recording_id") == recording
+            and stored.get("part") == metadata.get("part"))
