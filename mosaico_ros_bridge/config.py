@@ -29,6 +29,7 @@ class ServerConfig(Strict):
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     timeout_s: float = Field(default=5.0, gt=0)
     stall_timeout_s: float = Field(default=5.0, gt=0)
+    min_link_mbit_s: float = Field(default=1.0, gt=0)
 
 
 class SplitConfig(Strict):

@@ -226,7 +226,7 @@ def test_server_back_while_stopping_after_it_was_lost_finalizes_and_exits_0(tmp_
         pub.wait_for(lambda l: l == "published 200")
         watcher.wait_received("/rel/blob", 200, timeout=60)
         rec.popen.send_signal(signal.SIGINT)
-        rec.wait_for(lambda l: "stopping (SIGINT)" in l)
+        rec.wait_for(lambda l: f"stopping: Mosaico server 127.0.0.1:{port} is unreachable; waiting up to 60 s" in l)
         os.kill(server.popen.pid, signal.SIGCONT)
         assert rec.popen.wait(timeout=90) == 0, rec.output()
         output = rec.output()

@@ -12,7 +12,7 @@ import pytest
 
 import mosaico_ros_bridge as mb
 from flightraw import Raw
-from tcpgate import TcpGate
+from linkproxy import Link
 from mosaico_ros_bridge.errors import AlreadyExists, ConnectionFailed, InvalidName, WriterError
 from ontology_doc import CATALOGUE, expected_schema
 from ontology_samples import SAMPLES
@@ -250,7 +250,7 @@ def test_oversized_record_fails_the_topic_with_a_clear_error(client: mb.MosaicoC
 def test_topic_is_rolled_back_when_its_stream_cannot_be_opened(client: mb.MosaicoClient, server: Any) -> None:
     # Through the gate only the control connection gets through: topic_create succeeds on it, the
     # topic's own lane (a new connection) is refused, and the created topic must be deleted again.
-    with TcpGate(server.port, admit=1) as gate:
+    with Link(server.port, admit=1) as gate:
         with mb.MosaicoClient.connect("127.0.0.1", gate.port) as gated:
             with pytest.raises(WriterError, match=r"upload stream of topic 'imu' in sequence 'gated'.*rolled back"):
                 with gated.sequence_create("gated", on_error=mb.OnErrorPolicy.Report) as seq:

@@ -14,6 +14,7 @@ from mosaico_ros_bridge.recording.live_sink import LiveSink
 from mosaico_ros_bridge.recording.sequences import clear_previous, create_sequence
 from mosaico_ros_bridge.recording.sink import SpooledSink
 from mosaico_ros_bridge.recording.stream_sink import SinkHooks, StreamSink
+from mosaico_ros_bridge.recording.uplink import StallRule
 from mosaico_ros_bridge.spool import SequenceSpool
 from mosaico_ros_bridge.topic_description import TopicDescription
 from mosaico_ros_bridge.writers import BatchEncoder, OnErrorPolicy, TopicStats, TopicWriter, WriterConfig, apply_on_error
@@ -121,6 +122,9 @@ class Part:
             missing = [t for t in self.topics.values() if not t.opened]
             for topic in missing:
                 self._open_topic(client, topic)
+            for topic in missing:  # opening them one by one over a slow link took time: judge from now
+                if topic.sink.uplink is not None:
+                    topic.sink.uplink.restart_clock()
             return missing
 
     def _open_topic(self, client: Connection, topic: PartTopic) -> None:
@@ -139,8 +143,8 @@ class Part:
             for topic in self.topics.values():
                 topic.sink.detach()
 
-    def stalled(self, timeout: float) -> bool:
-        return any(t.sink.uplink is not None and t.sink.uplink.stalled(timeout) for t in self.topics.values())
+    def stalled(self, rule: StallRule) -> bool:
+        return any(t.sink.uplink is not None and t.sink.uplink.stalled(rule) for t in self.topics.values())
 
     def backlog(self) -> int:
         """Batches written to this part that its server streams have not received yet."""
@@ -151,12 +155,12 @@ class Part:
         for topic in list(self.topics.values()):
             topic.writer.drain(flush=True)
 
-    def finish(self, client: Connection, stall_timeout: float) -> None:
+    def finish(self, client: Connection, rule: StallRule) -> None:
         """Complete every stream and finalize the sequence; raises if anything did not make it."""
         with self._lock:
             assert self.key is not None
             for topic in self.topics.values():
-                topic.sink.finish(stall_timeout)
+                topic.sink.finish(rule)
             client.actions.sequence_finalize(self.name, self.key)
 
     def abandon(self, client: Connection | None, on_error: OnErrorPolicy, error: BaseException) -> str:

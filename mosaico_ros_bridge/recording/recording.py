@@ -22,6 +22,7 @@ from mosaico_ros_bridge.recording.latency import LatencyReservoir
 from mosaico_ros_bridge.recording.link import ServerLink
 from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
 from mosaico_ros_bridge.recording.stream_sink import SinkHooks
+from mosaico_ros_bridge.recording.uplink import StallRule
 from mosaico_ros_bridge.recording.uploads import SpoolUploads
 from mosaico_ros_bridge.spool import SequenceSpool
 from mosaico_ros_bridge.writers import TopicWriter, WriterConfig
@@ -60,6 +61,7 @@ class Recording:
                                            max_batch_size_bytes=config.writer.max_batch_size_bytes,
                                            max_batch_size_records=config.writer.max_batch_size_records)
         self._executors = ExecutorPool(EXECUTORS, name="mosaico-topic")
+        self.stall = StallRule(config.server.stall_timeout_s, config.server.min_link_mbit_s * 125_000)
         self.latency = LatencyReservoir()
         sink_hooks = SinkHooks(broken=self._on_broken, spool_fault=self._once, fatal=fatal, sent=self._sent)
         self._hooks = PartHooks(sink=sink_hooks, reject=self._on_reject, fatal=self._on_upload_failed)
@@ -248,10 +250,10 @@ class Recording:
             self._on_broken(part.name, exc)
 
     def _check_stall(self) -> None:
-        timeout = self.config.server.stall_timeout_s
         for part in self._parts():
-            if self.link.client is not None and part.stalled(timeout):
-                self._on_broken(part.name, UploadStalled(f"no upload progress for {timeout:g} s"))
+            if self.link.client is not None and part.stalled(self.stall):
+                self._on_broken(part.name, UploadStalled(f"no upload progress for {self.stall.timeout_s:g} s (plus "
+                                                         "the time the batch in flight needs at min_link_mbit_s)"))
 
     def _lose_server(self) -> None:
         with self._lock:
@@ -300,7 +302,7 @@ class Recording:
                 if client is None or not part.live:
                     self._keep_for_later(part, None)
                 else:
-                    part.finish(client, self.config.server.stall_timeout_s)
+                    part.finish(client, self.stall)
                     self._done(part.name, part.spool)
             except MosaicoBridgeError as exc:
                 if not isinstance(exc, ConnectionFailed):
@@ -338,6 +340,9 @@ class Recording:
             self.part = None
         self._stopping.set()
         self._wake.set()
+        if self.link.client is None:
+            self.log.info(f"stopping: Mosaico server {self.target} is unreachable; waiting up to "
+                          f"{self.config.spool.stop_timeout_s:g} s for it, then the data stays in the spool")
         started = reported = time.monotonic()
         while not self._idle.wait(timeout=0.1):
             if self.link.client is None and time.monotonic() - started > self.config.spool.stop_timeout_s:
@@ -367,7 +372,7 @@ class Recording:
         try:
             if error is None and client is not None:
                 part.drain()
-                part.finish(client, self.config.server.stall_timeout_s)
+                part.finish(client, self.stall)
                 self.finalized.append(part.name)
                 return StopReport(self.finalized)
         except MosaicoBridgeError as exc:

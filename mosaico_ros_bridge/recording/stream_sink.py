@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from mosaico_ros_bridge.client import TopicStream
 from mosaico_ros_bridge.errors import MosaicoBridgeError, SpoolError, UploadStalled
-from mosaico_ros_bridge.recording.uplink import Uplink
+from mosaico_ros_bridge.recording.uplink import StallRule, Uplink
 from mosaico_ros_bridge.writers import TopicStats
 
 Broken = Callable[[str, MosaicoBridgeError], None]  # (what, why): a stream failed; the server is taken as lost
@@ -79,14 +79,14 @@ class StreamSink:
         if uplink is not None:
             uplink.abandon()
 
-    def finish(self, stall_timeout: float) -> None:
+    def finish(self, rule: StallRule) -> None:
         """Complete the live stream (everything queued first); raises if the server did not store it."""
         with self.lock:
             uplink, self.uplink = self.uplink, None
         if uplink is None:
             raise UploadStalled(f"{self.where()} has no live upload")
         self._finishing = uplink
-        uplink.finish(stall_timeout)
+        uplink.finish(rule)
 
     def backlog(self) -> int:
         """Batches of this topic its server stream has not received yet."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import pyarrow as pa
@@ -17,6 +18,18 @@ from mosaico_ros_bridge.spool import SpoolReader
 from mosaico_ros_bridge.writers import TopicStats
 
 MAX_QUEUED = 8  # live batches waiting for the network; beyond, the uplink reads the spool
+
+
+@dataclass(frozen=True)
+class StallRule:
+    """When an upload counts as stalled: no batch completed for `timeout_s` plus the time the batch
+    being sent needs at `min_rate` bytes/s — a slow but live link is not a dead server."""
+
+    timeout_s: float
+    min_rate: float = 125_000.0  # 1 Mbit/s
+
+    def allowance(self, sending_bytes: int) -> float:
+        return self.timeout_s + sending_bytes / self.min_rate
 
 
 class UplinkOwner(Protocol):
@@ -43,6 +56,7 @@ class Uplink:
         self.caught_up = reader is None or owner.batches == 0
         self.error: BaseException | None = None
         self.progress_at = time.monotonic()
+        self._sending = 0  # bytes of the batch being written now (0 between writes)
         self._reader = reader
         self._queue: deque[pa.RecordBatch | None] = deque()  # None: finish the stream
         self._cond = threading.Condition()
@@ -85,19 +99,24 @@ class Uplink:
     def busy(self) -> bool:
         return not self.caught_up or bool(self._queue)
 
-    def stalled(self, timeout: float) -> bool:
-        return not self._done.is_set() and self.busy() and time.monotonic() - self.progress_at > timeout
+    def stalled(self, rule: StallRule) -> bool:
+        return (not self._done.is_set() and self.busy()
+                and time.monotonic() - self.progress_at > rule.allowance(self._sending))
 
-    def finish(self, stall_timeout: float) -> None:
+    def restart_clock(self) -> None:
+        """Progress is judged from now (the part's other topics were being opened until now)."""
+        self.progress_at = time.monotonic()
+
+    def finish(self, rule: StallRule) -> None:
         """Half-close after everything the topic wrote and wait for the server to store the stream."""
         with self._cond:
             self._queue.append(None)
             self._cond.notify_all()
         while not self._done.wait(timeout=0.1):
-            if self.stalled(stall_timeout):
+            if self.stalled(rule):
                 self.abandon()
                 raise UploadStalled(f"the server made no progress on topic {self.owner.topic!r} for "
-                                    f"{stall_timeout:g} s")
+                                    f"{time.monotonic() - self.progress_at:.0f} s")
         if self.error is not None:
             raise self.error
 
@@ -143,7 +162,9 @@ class Uplink:
             self._catch_up()
 
     def _write(self, batch: pa.RecordBatch) -> None:
+        self._sending = batch.nbytes
         self.stream.write(batch)
+        self._sending = 0
         self.sent += 1
         self.progress_at = time.monotonic()
         self.owner.on_sent(batch)

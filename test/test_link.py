@@ -1,0 +1,78 @@
+"""The recorder behind an emulated robot link (issue #21), on loopback only (test/linkproxy.py): a
+thin link is slow, not lost — no reconnect, every record stored once; and a link that is cut and
+restored loses and duplicates nothing."""
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Any
+
+import mosaico_ros_bridge as mb
+from linkproxy import Link
+from test_recorder import StatusWatcher, params, recorder
+from test_spool import numbers, start_server, stop_server, stream
+
+TOPIC = "/rel/blob"
+FRAMES = {"max_batch_size_records": 1, "flush_period_s": 0.1}  # one camera frame per batch, as a camera
+
+
+def record_through(link: Link, tmp_path: Path, ros_context: Any, count: int, payload: int, rate_hz: float,
+                   server: dict[str, Any], during: Any = None) -> tuple[str, str]:
+    """Record `count` frames through the link, stop with SIGINT; returns (sequence, recorder output)."""
+    rec = recorder(params(tmp_path, link.port, server=server, topics={"names": [TOPIC]}, writer=FRAMES,
+                          spool={"retry_max_s": 0.5}))
+    watcher = StatusWatcher(ros_context)
+    pub = stream(count, rate_hz, TOPIC, "--payload", str(payload))
+    try:
+        sequence = rec.wait_for(lambda l: "sequence created:" in l, 60).split("sequence created: ")[1].split(" ")[0]
+        if during is not None:
+            during(rec, pub)
+        pub.wait_for(lambda l: l == f"published {count}", 120)
+        watcher.wait_received(TOPIC, count, timeout=120)
+        rec.popen.send_signal(signal.SIGINT)
+        assert rec.popen.wait(timeout=180) == 0, rec.output()
+        return sequence, rec.output()
+    finally:
+        watcher.close()
+        rec.stop()
+        pub.stop()
+
+
+def test_a_thin_link_is_slow_not_lost(tmp_path: Path, ros_context: Any) -> None:
+    """2 MB/s (16 Mbit/s) with 1.5 MB frames: each batch takes ~0.75 s on the wire, longer than
+    stall_timeout_s (0.5 s); judged per batch the server looked dead and every reconnect re-sent the
+    spool. Now a batch in flight gets the time it needs at min_link_mbit_s."""
+    server, port = start_server(tmp_path / "store")
+    with Link(port, rate_bytes_s=2_000_000) as link:
+        sequence, output = record_through(link, tmp_path, ros_context, 8, 1_500_000, 4.0,
+                                          {"stall_timeout_s": 0.5, "timeout_s": 5.0})
+        assert link.moved >= 8 * 1_500_000
+    assert " lost (" not in output and "re-sending" not in output, output
+    assert "0 dropped and 0 rejected of 8 received" in output, output
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        assert client.list_sequences() == [sequence]
+        assert numbers(client, sequence, TOPIC) == list(range(8))
+    stop_server(server)
+
+
+def test_a_link_cut_and_restored_loses_and_duplicates_nothing(tmp_path: Path, ros_context: Any) -> None:
+    """The link goes down mid-recording (every connection broken, new ones refused) and comes back:
+    one 'lost' line, the sequence rebuilt from the spool, every frame stored exactly once, exit 0."""
+    server, port = start_server(tmp_path / "store")
+
+    def cut_then_restore(rec: Any, pub: Any) -> None:
+        pub.wait_for(lambda l: l == "progress 50", 60)
+        link.cut()
+        rec.wait_for(lambda l: f"Mosaico server 127.0.0.1:{link.port} lost" in l, 60)
+        pub.wait_for(lambda l: l == "progress 150", 60)
+        link.restore()
+        rec.wait_for(lambda l: "spooled batch(es), then recording live" in l, 60)
+
+    with Link(port, rate_bytes_s=20_000_000, delay_s=0.05) as link:
+        sequence, output = record_through(link, tmp_path, ros_context, 250, 20_000, 50.0,
+                                          {"stall_timeout_s": 1.0, "timeout_s": 1.0}, cut_then_restore)
+    assert output.count(" lost (") == 1 and "0 dropped and 0 rejected of 250 received" in output, output
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        assert client.list_sequences() == [sequence]
+        assert numbers(client, sequence, TOPIC) == list(range(250))
+    stop_server(server)
