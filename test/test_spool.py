@@ -244,6 +244,36 @@ def test_server_back_while_stopping_after_it_was_lost_finalizes_and_exits_0(tmp_
     stop_server(server)
 
 
+def test_stopping_while_the_server_is_stalled_keeps_its_deadline(tmp_path: Path, ros_context: Any) -> None:
+    """Issue #21.4: a server that accepts connections but never answers (SIGSTOP) held every reconnect
+    probe for gRPC's own ~20 s connect timeout, so SIGINT took 20 s and more with stop_timeout_s 2.
+    Probes now have a deadline: the recorder exits 3 (data in the spool) soon after stop_timeout_s."""
+    server, port = start_server(tmp_path / "store")
+    rec = recorder(params(tmp_path, port, server={"timeout_s": 1.0, "stall_timeout_s": 1.0},
+                          topics={"names": ["/rel/blob"]}, writer=FAST, spool={"retry_max_s": 0.5, "stop_timeout_s": 2.0}))
+    watcher = StatusWatcher(ros_context)
+    pub = stream(200, 100.0, "/rel/blob", "--payload", "200000")
+    try:
+        rec.wait_for(lambda l: "sequence created:" in l)
+        pub.wait_for(lambda l: l == "progress 50")
+        os.kill(server.popen.pid, signal.SIGSTOP)
+        rec.wait_for(lambda l: f"Mosaico server 127.0.0.1:{port} lost" in l, 90)
+        pub.wait_for(lambda l: l == "published 200")
+        watcher.wait_received("/rel/blob", 200, timeout=60)
+        rec.popen.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        assert rec.popen.wait(timeout=60) == 3, rec.output()
+        took = time.monotonic() - started
+    finally:
+        os.kill(server.popen.pid, signal.SIGCONT)
+        watcher.close()
+        rec.stop()
+        pub.stop()
+    assert took < 2.0 + 10.0, f"SIGINT to exit took {took:.1f} s with stop_timeout_s 2"
+    assert "not uploaded yet, kept in the spool" in rec.output()
+    stop_server(server)
+
+
 def test_without_spool_a_slow_server_back_pressures_the_writer(tmp_path: Path, ros_context: Any) -> None:
     """spool.enabled false: batches can only go live, so a paused server back-pressures the topic's
     writer instead of breaking the upload; what its bounded buffer could not hold is counted as

@@ -3,6 +3,7 @@ that writers use, and the read path. The public `MosaicoClient` adds the writing
 (mosaico_client.py), so that this package needs nothing from `writers/`."""
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, TypeVar
 
 import pyarrow as pa
@@ -19,6 +20,7 @@ from mosaico_ros_bridge.ontology import Message
 from mosaico_ros_bridge.protocol import DEFAULT_PORT
 
 T = TypeVar("T")
+PROBE_RETRY_S = 0.025
 C = TypeVar("C", bound="Connection")
 
 
@@ -41,7 +43,7 @@ class Connection:
         call_timeout bounds every control action (None: wait as long as the server takes)."""
         client = cls(host, port, pool_size=pool_size, call_timeout=call_timeout)
         try:
-            client._control.wait_for_available(timeout=timeout)
+            _probe(client._control, timeout)
         except FLIGHT_ERRORS as exc:
             client.close()
             raise ConnectionFailed(
@@ -120,3 +122,21 @@ class Connection:
     def query(self, **filters: Any) -> list[dict[str, Any]]:
         """The `query` action (keys `sequence`, `topic`, `ontology`); items of {sequence, topics}."""
         return self.actions.query(filters)
+
+
+def _probe(control: fl.FlightClient, timeout: float) -> None:
+    """ListFlights until the server answers, within `timeout` in all. pyarrow's wait_for_available
+    gives each attempt no deadline, so a server that accepts connections but never answers (stopped,
+    a link that silently drops) held it for as long as gRPC's own connect timeout (~20 s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            list(control.list_flights(options=fl.FlightCallOptions(timeout=max(remaining, 0.001))))
+            return
+        except fl.FlightUnavailableError:
+            if time.monotonic() + PROBE_RETRY_S >= deadline:
+                raise
+            time.sleep(PROBE_RETRY_S)  # nothing listens yet: ask again shortly
+        except NotImplementedError:  # a server without ListFlights is still there
+            return
