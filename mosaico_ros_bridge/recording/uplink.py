@@ -173,13 +173,13 @@ class Uplink:
         """Send what the spool holds beyond `sent`; a batch that cannot be read back is skipped,
         counted and reported (a spool fault, not a lost server)."""
         while not self._abandoned:
-            with self.owner.lock:
+            with self.owner.lock:  # held while deciding: a batch written meanwhile would go neither live nor here
                 target = self.owner.batches
-            if self._reader is None or self.sent >= target:
-                with self._cond:
-                    self.caught_up = True
-                    self._cond.notify_all()
-                return
+                if self._reader is None or self.sent >= target:
+                    with self._cond:
+                        self.caught_up = True
+                        self._cond.notify_all()
+                    return
             for index in range(self.sent, target):
                 if self._abandoned:
                     return
