@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -32,11 +33,17 @@ class ServerProcess:
                 break
         else:
             raise RuntimeError("the local server did not start")
+        # Keep reading its log: a full pipe would block the server on its next line.
+        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
 
     def stop(self) -> None:
         """Stop the server and remove its store (a suite run stores gigabytes)."""
         self.proc.terminate()
-        self.proc.wait(timeout=15)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # once, after an image flood, it was still busy past 15 s
+            self.proc.kill()
+            self.proc.wait()
         shutil.rmtree(self.store, ignore_errors=True)
 
     def __enter__(self) -> "ServerProcess":
