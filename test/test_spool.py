@@ -9,6 +9,8 @@ import re
 import signal
 import socket
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -28,6 +30,9 @@ from test_recorder import StatusWatcher, params, recorder
 
 TOPIC = "/rel/imu"
 FAST = {"max_batch_size_records": 20, "flush_period_s": 0.1}
+# A SIGSTOPped server is noticed within ~1 s: the tests that stop the server assume a fast link, so that
+# the time a 4 MB batch in flight may take (server.min_link_mbit_s, default 1 Mbit/s: 33 s) stays short.
+STALLS_FAST = {"timeout_s": 1.0, "stall_timeout_s": 1.0, "min_link_mbit_s": 100.0}
 
 
 _servers: list[Proc] = []
@@ -117,8 +122,8 @@ def test_stalled_server_is_detected_and_nothing_lost(tmp_path: Path, ros_context
     """The server stops answering without closing anything (SIGSTOP, like a network that silently
     drops packets): uploads stall, the recorder notices, keeps spooling, and rebuilds after SIGCONT."""
     server, port = start_server(tmp_path / "store")
-    rec = recorder(params(tmp_path, port, server={"timeout_s": 1.0, "stall_timeout_s": 1.0},
-                          topics={"names": ["/rel/blob"]}, writer=FAST, spool={"retry_max_s": 0.5}))
+    rec = recorder(params(tmp_path, port, server=STALLS_FAST, topics={"names": ["/rel/blob"]}, writer=FAST,
+                          spool={"retry_max_s": 0.5}))
     watcher = StatusWatcher(ros_context)
     pub = stream(500, 100.0, "/rel/blob", "--payload", "200000")
     try:
@@ -207,71 +212,72 @@ def test_stopping_while_the_server_is_behind_uploads_everything_with_progress(tm
     stop_server(server)
 
 
-def test_server_back_while_stopping_after_it_was_lost_finalizes_and_exits_0(tmp_path: Path,
-                                                                            ros_context: Any) -> None:
-    """Issue #21.3: the server stops answering (SIGSTOP) and is declared lost; the recorder is stopped
-    (SIGINT) while it is away; the server comes back within spool.stop_timeout_s. The supervisor, with
-    no current part any more, reconnects, uploads the part from its spool and finalizes: exit 0, every
-    message once (it used to die on `assert part is not None` and exit 3)."""
+@dataclass
+class LostServer:
+    server: Proc
+    port: int
+    rec: Proc
+    sequence: str
+
+
+@contextmanager
+def server_lost_mid_recording(tmp_path: Path, ros_context: Any, stop_timeout_s: float) -> Iterator[LostServer]:
+    """Record 200 frames of 200 KB; SIGSTOP the server after 50 and wait until the recorder has declared
+    it lost and received every frame. On exit the server runs again and nothing is left running."""
     server, port = start_server(tmp_path / "store")
-    rec = recorder(params(tmp_path, port, server={"timeout_s": 1.0, "stall_timeout_s": 1.0},
-                          topics={"names": ["/rel/blob"]}, writer=FAST, spool={"retry_max_s": 0.5, "stop_timeout_s": 60.0}))
+    rec = recorder(params(tmp_path, port, server=STALLS_FAST, topics={"names": ["/rel/blob"]}, writer=FAST,
+                          spool={"retry_max_s": 0.5, "stop_timeout_s": stop_timeout_s}))
     watcher = StatusWatcher(ros_context)
     pub = stream(200, 100.0, "/rel/blob", "--payload", "200000")
     try:
         sequence = rec.wait_for(lambda l: "sequence created:" in l).split("sequence created: ")[1].split(" ")[0]
         pub.wait_for(lambda l: l == "progress 50")
         os.kill(server.popen.pid, signal.SIGSTOP)
-        rec.wait_for(lambda l: f"Mosaico server 127.0.0.1:{port} lost" in l)
+        rec.wait_for(lambda l: f"Mosaico server 127.0.0.1:{port} lost" in l, 60)
         pub.wait_for(lambda l: l == "published 200")
         watcher.wait_received("/rel/blob", 200, timeout=60)
-        rec.popen.send_signal(signal.SIGINT)
-        rec.wait_for(lambda l: f"stopping: Mosaico server 127.0.0.1:{port} is unreachable; waiting up to 60 s" in l)
-        os.kill(server.popen.pid, signal.SIGCONT)
-        assert rec.popen.wait(timeout=90) == 0, rec.output()
-        output = rec.output()
+        yield LostServer(server, port, rec, sequence)
     finally:
         os.kill(server.popen.pid, signal.SIGCONT)
         watcher.close()
         rec.stop()
         pub.stop()
-    assert f"finalized {sequence};" in output and "0 dropped and 0 rejected of 200 received" in output, output
+
+
+def test_server_back_while_stopping_after_it_was_lost_finalizes_and_exits_0(tmp_path: Path,
+                                                                            ros_context: Any) -> None:
+    """Issue #21.3: the server stops answering (SIGSTOP) and is declared lost; the recorder is stopped
+    (SIGINT) while it is away; the server comes back within spool.stop_timeout_s. The supervisor, with
+    no current part any more, reconnects, uploads the part from its spool and finalizes: exit 0, every
+    message once (it used to die on `assert part is not None` and exit 3)."""
+    with server_lost_mid_recording(tmp_path, ros_context, stop_timeout_s=60.0) as lost:
+        lost.rec.popen.send_signal(signal.SIGINT)
+        lost.rec.wait_for(lambda l: f"stopping: Mosaico server 127.0.0.1:{lost.port} is unreachable; waiting up to "
+                                    "60 s" in l)
+        os.kill(lost.server.popen.pid, signal.SIGCONT)
+        assert lost.rec.popen.wait(timeout=90) == 0, lost.rec.output()
+        output = lost.rec.output()
+    assert f"finalized {lost.sequence};" in output and "0 dropped and 0 rejected of 200 received" in output, output
     assert "Traceback" not in output and "internal error" not in output, output
-    assert f"Mosaico server 127.0.0.1:{port} reachable again" in output, output  # reconnected while stopping
-    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
-        assert client.list_sequences() == [sequence]
-        assert numbers(client, sequence, "/rel/blob") == list(range(200))
-    stop_server(server)
+    assert f"Mosaico server 127.0.0.1:{lost.port} reachable again" in output, output  # reconnected while stopping
+    with mb.MosaicoClient.connect("127.0.0.1", lost.port) as client:
+        assert client.list_sequences() == [lost.sequence]
+        assert numbers(client, lost.sequence, "/rel/blob") == list(range(200))
+    stop_server(lost.server)
 
 
 def test_stopping_while_the_server_is_stalled_keeps_its_deadline(tmp_path: Path, ros_context: Any) -> None:
     """Issue #21.4: a server that accepts connections but never answers (SIGSTOP) held every reconnect
     probe for gRPC's own ~20 s connect timeout, so SIGINT took 20 s and more with stop_timeout_s 2.
     Probes now have a deadline: the recorder exits 3 (data in the spool) soon after stop_timeout_s."""
-    server, port = start_server(tmp_path / "store")
-    rec = recorder(params(tmp_path, port, server={"timeout_s": 1.0, "stall_timeout_s": 1.0},
-                          topics={"names": ["/rel/blob"]}, writer=FAST, spool={"retry_max_s": 0.5, "stop_timeout_s": 2.0}))
-    watcher = StatusWatcher(ros_context)
-    pub = stream(200, 100.0, "/rel/blob", "--payload", "200000")
-    try:
-        rec.wait_for(lambda l: "sequence created:" in l)
-        pub.wait_for(lambda l: l == "progress 50")
-        os.kill(server.popen.pid, signal.SIGSTOP)
-        rec.wait_for(lambda l: f"Mosaico server 127.0.0.1:{port} lost" in l, 90)
-        pub.wait_for(lambda l: l == "published 200")
-        watcher.wait_received("/rel/blob", 200, timeout=60)
-        rec.popen.send_signal(signal.SIGINT)
+    with server_lost_mid_recording(tmp_path, ros_context, stop_timeout_s=2.0) as lost:
+        lost.rec.popen.send_signal(signal.SIGINT)
         started = time.monotonic()
-        assert rec.popen.wait(timeout=60) == 3, rec.output()
+        assert lost.rec.popen.wait(timeout=60) == 3, lost.rec.output()
         took = time.monotonic() - started
-    finally:
-        os.kill(server.popen.pid, signal.SIGCONT)
-        watcher.close()
-        rec.stop()
-        pub.stop()
     assert took < 2.0 + 10.0, f"SIGINT to exit took {took:.1f} s with stop_timeout_s 2"
-    assert "not uploaded yet, kept in the spool" in rec.output()
-    stop_server(server)
+    assert "not uploaded yet, kept in the spool" in lost.rec.output()
+    stop_server(lost.server)
 
 
 def test_without_spool_a_slow_server_back_pressures_the_writer(tmp_path: Path, ros_context: Any) -> None:
