@@ -9,13 +9,11 @@ from __future__ import annotations
 import pyarrow as pa
 
 from mosaico_ros_bridge.client import TopicStream
-from mosaico_ros_bridge.errors import SpoolError, UploadStalled
+from mosaico_ros_bridge.errors import SpoolError
 from mosaico_ros_bridge.recording.stream_sink import SinkHooks, StreamSink
 from mosaico_ros_bridge.recording.uplink import Uplink
 from mosaico_ros_bridge.spool import TopicSpool
 from mosaico_ros_bridge.writers import TopicStats
-
-__all__ = ["SpooledSink", "UploadStalled"]
 
 
 class SpooledSink(StreamSink):

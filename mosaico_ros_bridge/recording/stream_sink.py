@@ -4,6 +4,7 @@ spool in front of the stream; `LiveSink` (no spool) writes to the stream only.""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Callable
 
 import pyarrow as pa
@@ -16,15 +17,14 @@ from mosaico_ros_bridge.writers import TopicStats
 Broken = Callable[[str, MosaicoBridgeError], None]  # (what, why): a stream failed; the server is taken as lost
 
 
+@dataclass(frozen=True)
 class SinkHooks:
     """What a sink reports to its recording: a lost server, a spool it cannot use, a bug, a batch sent."""
 
-    def __init__(self, broken: Broken, spool_fault: Callable[[str], None], fatal: Callable[[BaseException], None],
-                 sent: Callable[[pa.RecordBatch], None]) -> None:
-        self.broken = broken
-        self.spool_fault = spool_fault
-        self.fatal = fatal
-        self.sent = sent
+    broken: Broken
+    spool_fault: Callable[[str], None]
+    fatal: Callable[[BaseException], None]
+    sent: Callable[[pa.RecordBatch], None]
 
 
 class StreamSink:
