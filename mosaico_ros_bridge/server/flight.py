@@ -2,13 +2,11 @@
 status (code + exact text) the real mosaicod answers with."""
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Iterator
 
-import pyarrow as pa
 import pyarrow.flight as fl
 
 from mosaico_ros_bridge.protocol import Texts
@@ -16,38 +14,14 @@ from mosaico_ros_bridge.server.actions import handle_action
 from mosaico_ros_bridge.server.catalog import Catalog
 from mosaico_ros_bridge.server.errors import Code, ProtocolError
 from mosaico_ros_bridge.server.reads import do_get, flight_info, list_flights
+from mosaico_ros_bridge.server.rpc import rpc
+from mosaico_ros_bridge.server.session.auth import KeyRing
+from mosaico_ros_bridge.server.session.service import SessionFlightService
 from mosaico_ros_bridge.server.store import Store
 from mosaico_ros_bridge.server.upload import handle_put
 
 log = logging.getLogger("mosaico_ros_bridge.server")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def to_flight_error(exc: ProtocolError) -> Exception:
-    error: Exception
-    if exc.code == Code.INVALID_ARGUMENT:
-        error = pa.ArrowInvalid(exc.text)
-    elif exc.code == Code.UNIMPLEMENTED:
-        error = pa.ArrowNotImplementedError(exc.text)
-    else:
-        error = fl.FlightInternalError(exc.text)
-    return error
-
-
-def rpc(method: F) -> F:
-    """Map ProtocolError to its gRPC status; anything unexpected is logged and becomes INTERNAL."""
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except ProtocolError as exc:
-            raise to_flight_error(exc) from None
-        except fl.FlightError:
-            raise
-        except Exception as exc:
-            log.exception("unexpected server error in %s", method.__name__)
-            raise fl.FlightInternalError(f"internal server error :: {exc}") from None
-    return wrapper  # type: ignore[return-value]
+DIALECTS = ("seed", "session")
 
 
 class MosaicoFlightService(fl.FlightServerBase):  # type: ignore[misc]
@@ -94,17 +68,35 @@ class MosaicoFlightService(fl.FlightServerBase):  # type: ignore[misc]
 
 
 class LocalServer:
-    """A running local Mosaico server (serving from construction); a context manager that stops it."""
+    """A running local Mosaico server (serving from construction); a context manager that stops it.
+    `dialect` is "seed" (December 2025) or "session" (mosaicod 0.7); TLS (`tls`: PEM cert and key) and
+    API keys (`api_keys`: enforce the store's key ring) exist in the session dialect only."""
 
-    def __init__(self, store: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, store: Path, host: str = "127.0.0.1", port: int = 0, *, dialect: str = "seed",
+                 tls: tuple[bytes, bytes] | None = None, api_keys: bool = False) -> None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
+        if dialect == "seed" and (tls or api_keys):
+            raise ValueError("TLS and API keys exist in the session dialect only (--dialect session)")
         self.host = host
         self.store = Path(store)
-        self.service = MosaicoFlightService(f"grpc://{host}:{port}", self.store)
+        self.dialect = dialect
+        self.scheme = "grpc+tls" if tls else "grpc"
+        self.service: MosaicoFlightService | SessionFlightService
+        if dialect == "seed":
+            self.service = MosaicoFlightService(f"grpc://{host}:{port}", self.store)
+        else:
+            self.service = SessionFlightService(
+                f"{self.scheme}://{host}:{port}", self.store, keys=KeyRing(self.store) if api_keys else None,
+                tls=[fl.CertKeyPair(tls[0], tls[1])] if tls else None)
         self.port: int = self.service.port
 
     @property
     def location(self) -> str:
-        return f"grpc://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    def sequence_count(self) -> int:
+        return len(self.service.catalog.sequences())
 
     def stop(self, timeout: float = 5.0) -> bool:
         """Stop serving; waits at most `timeout` s for open calls (an upload stream a client keeps open

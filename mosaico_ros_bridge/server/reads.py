@@ -96,12 +96,14 @@ def do_get(catalog: Catalog, ticket: bytes) -> fl.FlightDataStream:
     path = catalog.store.data_path(topic.name)
     stored = received_schema(path)
     schema = _view_schema(stored).with_metadata(topic_metadata(topic))
-    return fl.GeneratorStream(schema, _batches(path, stored, schema, topic.chunk.sorted))
+    return fl.GeneratorStream(schema, served_batches(path, schema, topic.chunk.sorted))
 
 
-def _batches(path: Any, stored: pa.Schema, schema: pa.Schema, in_order: bool) -> Iterator[pa.RecordBatch]:
+def served_batches(path: Any, schema: pa.Schema, in_order: bool,
+                   window: tuple[int | None, int | None] = (None, None)) -> Iterator[pa.RecordBatch]:
     """Stream the topic in batches of at most READ_BATCH_ROWS rows and (but for a single larger row)
-    READ_BATCH_BYTES: row groups as stored when the upload was in time order, else the sorted topic."""
+    READ_BATCH_BYTES: row groups as stored when the upload was in time order, else the sorted topic.
+    `window` keeps rows with start <= timestamp_ns < end (either bound may be open)."""
     rows = _rows_per_batch(path)
     if in_order:
         source: Iterator[pa.RecordBatch] = pq.ParquetFile(path).iter_batches(batch_size=rows)
@@ -109,9 +111,22 @@ def _batches(path: Any, stored: pa.Schema, schema: pa.Schema, in_order: bool) ->
         table = pq.read_table(path).sort_by([(TIMESTAMP_FIELD, "ascending")])
         source = iter(table.to_batches(max_chunksize=rows))
     for batch in source:
+        batch = _within(batch, window)
+        if batch.num_rows == 0:
+            continue
         for part in _bounded(batch):
             yield pa.RecordBatch.from_arrays([_as(col, field.type) for col, field in zip(part.columns, schema)],
                                              schema=schema)
+
+
+def _within(batch: pa.RecordBatch, window: tuple[int | None, int | None]) -> pa.RecordBatch:
+    start, end = window
+    if start is None and end is None:
+        return batch
+    ts = batch.column(TIMESTAMP_FIELD)
+    keep = pc.and_(pc.greater_equal(ts, start if start is not None else -(2**63)),
+                   pc.less(ts, end) if end is not None else pc.is_valid(ts))
+    return batch.filter(keep)
 
 
 def _as(column: pa.Array, served: pa.DataType) -> pa.Array:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -118,14 +118,17 @@ def fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-class TopicUpload:
-    """One DoPut stream into a temp Parquet file; memory is bounded by COALESCE_BYTES."""
+Guard = Callable[[Callable[[], pq.ParquetWriter]], pq.ParquetWriter]
 
-    def __init__(self, catalog: Catalog, topic: TopicState, schema: pa.Schema) -> None:
+
+class TopicUpload:
+    """One DoPut stream into a temp Parquet file; memory is bounded by COALESCE_BYTES. `guard` runs the
+    file's creation atomically with deletes of the topic (each dialect's catalogue provides it)."""
+
+    def __init__(self, guard: Guard, partial: Path, serialization_format: str, schema: pa.Schema) -> None:
         self.schema = schema.remove_metadata()
-        self._catalog = catalog
-        self._topic = topic
-        self.partial = catalog.store.partial_data_path(topic.name)
+        self._guard = guard
+        self.partial = partial
         self.rows = 0
         self.batches = 0
         self.sorted = True
@@ -133,10 +136,10 @@ class TopicUpload:
         self._pending: list[pa.RecordBatch] = []
         self._pending_bytes = 0
         self._writer: pq.ParquetWriter | None = None
-        plain = topic.serialization_format == SerializationFormat.DEFAULT
+        plain = serialization_format == SerializationFormat.DEFAULT
         # The real server uses ZSTD 5 (ragged) / 22 (image); level 22 cannot keep up with cameras on a
         # robot's two cores, so images use a fast level here. Storage only: reads are identical.
-        level = 5 if topic.serialization_format == SerializationFormat.RAGGED else 1
+        level = 5 if serialization_format == SerializationFormat.RAGGED else 1
         self._options: dict[str, Any] = {
             "compression": "none" if plain else "zstd", "compression_level": None if plain else level,
             "use_dictionary": plain, "write_statistics": plain,
@@ -154,8 +157,8 @@ class TopicUpload:
             check_nulls(column, field, field.name)
         self._track_order(batch.column(TIMESTAMP_FIELD))
         if self._writer is None:
-            self._writer = self._catalog.while_current(
-                self._topic, lambda: pq.ParquetWriter(self.partial, self.schema, version="2.6", **self._options))
+            self._writer = self._guard(
+                lambda: pq.ParquetWriter(self.partial, self.schema, version="2.6", **self._options))
         self._pending.append(storable(batch, self.schema))
         self._pending_bytes += batch.nbytes
         self.rows += batch.num_rows
@@ -214,7 +217,8 @@ def handle_put(catalog: Catalog, descriptor: fl.FlightDescriptor, reader: fl.Met
     schema = reader.schema
     check_timestamp(schema)
     topic = catalog.topic_for_upload(locator, key)
-    upload = TopicUpload(catalog, topic, schema)
+    upload = TopicUpload(lambda make: catalog.while_current(topic, make), catalog.store.partial_data_path(topic.name),
+                         topic.serialization_format, schema)
     try:
         while (batch := _next_batch(reader)) is not None:
             upload.add(batch)
