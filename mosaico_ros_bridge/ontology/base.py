@@ -42,10 +42,21 @@ class Serializable(BaseModel):
         tag = cls.ontology_tag()
         if "." in tag:
             raise MosaicoBridgeError(f"ontology tag {tag!r} of {cls.__name__} contains '.'; choose another __ontology_tag__")
-        clash = _REGISTRY.get(tag)
+        registry = cls._registry()
+        clash = registry.get(tag)
         if clash is not None and clash.__qualname__ != cls.__qualname__:
             raise MosaicoBridgeError(f"ontology tag {tag!r} of {cls.__name__} is already used by {clash.__name__}")
-        _REGISTRY[tag] = cls
+        registry[tag] = cls
+
+    @classmethod
+    def _registry(cls) -> dict[str, type["Serializable"]]:
+        """The era's tag registry (the 0.7 ontology keeps its own)."""
+        return _REGISTRY
+
+    @classmethod
+    def envelope_fields(cls) -> list[pa.Field]:
+        """The Message columns before the data's: seed era `timestamp_ns`, `message_header`."""
+        return [pa.field(TIMESTAMP_FIELD, pa.int64(), nullable=False), pa.field(MESSAGE_HEADER_FIELD, Header.arrow_struct())]
 
     @classmethod
     def ontology_tag(cls) -> str:

@@ -1,5 +1,5 @@
-"""The Message envelope: `timestamp_ns` (record time, NOT NULL), `message_header`, then the data's
-columns flattened into the same row (not wrapped in a struct)."""
+"""The Message envelope: `timestamp_ns` (record time, NOT NULL), in the seed era `message_header`,
+then the data's columns flattened into the same row (not wrapped in a struct)."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,8 +13,7 @@ from mosaico_ros_bridge.protocol import MESSAGE_HEADER_FIELD, TIMESTAMP_FIELD
 
 def message_schema(data_type: type[Serializable]) -> pa.Schema:
     """The DoPut schema of a topic of data_type."""
-    return pa.schema([pa.field(TIMESTAMP_FIELD, pa.int64(), nullable=False),
-                      pa.field(MESSAGE_HEADER_FIELD, Header.arrow_struct()), *data_type.arrow_fields()])
+    return pa.schema([*data_type.envelope_fields(), *data_type.arrow_fields()])
 
 
 class Message(BaseModel):
@@ -25,8 +24,12 @@ class Message(BaseModel):
     message_header: Header | None = None
 
     def to_row(self) -> dict[str, Any]:
-        row = {TIMESTAMP_FIELD: self.timestamp_ns,
-               MESSAGE_HEADER_FIELD: self.message_header.to_row() if self.message_header else None}
+        row: dict[str, Any] = {TIMESTAMP_FIELD: self.timestamp_ns}
+        if len(self.data.envelope_fields()) > 1:  # the seed era's message_header
+            row[MESSAGE_HEADER_FIELD] = self.message_header.to_row() if self.message_header else None
+        elif self.message_header is not None:
+            raise ValueError(f"{type(self.data).__name__} is a 0.7 type: it has no message_header; "
+                             "put the measurement's header in the data's own `header`")
         row.update(self.data.to_row())
         return row
 
