@@ -1,7 +1,7 @@
 """mosaico_ros_bridge: record live ROS 2 topics into Mosaico, with a local Mosaico-protocol server.
 
-The writing API (the seed's public names) and the ontology are importable from here; nothing on this
-import path needs rclpy.
+The writing API (the seed's public names) and the seed ontology are importable from here, the 0.7
+ontology as `mosaico_ros_bridge.ontology07`; nothing on this import path needs rclpy.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from mosaico_ros_bridge.errors import (
     ConnectionFailed,
     InvalidName,
     MosaicoBridgeError,
+    PermissionDenied,
     ServerError,
     SpoolError,
     UnsupportedMessageType,
@@ -20,7 +21,10 @@ from mosaico_ros_bridge.client import TopicTable
 from mosaico_ros_bridge.mosaico_client import MosaicoClient
 from mosaico_ros_bridge.ontology import *  # noqa: F401,F403  (every ontology type, as the seed SDK)
 from mosaico_ros_bridge.ontology import __all__ as _ontology_names
-from mosaico_ros_bridge.writers import OnErrorPolicy, SequenceStatus, SequenceWriter, TopicWriter, WriterConfig
+from mosaico_ros_bridge import ontology07
+from mosaico_ros_bridge.writers import (
+    OnErrorPolicy, SequenceStatus, SequenceWriter, SessionLevelErrorPolicy, TopicWriter, WriterConfig,
+)
 
 __version__ = "0.1.0"
 
@@ -28,6 +32,7 @@ __all__ = [
     *_ontology_names,
     "MosaicoClient",
     "OnErrorPolicy",
+    "SessionLevelErrorPolicy",
     "SequenceStatus",
     "SequenceWriter",
     "TopicTable",
@@ -37,7 +42,9 @@ __all__ = [
     "ConnectionFailed",
     "InvalidName",
     "MosaicoBridgeError",
+    "PermissionDenied",
     "ServerError",
+    "ontology07",
     "SpoolError",
     "UnsupportedMessageType",
     "WriterError",

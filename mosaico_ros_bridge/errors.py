@@ -49,6 +49,10 @@ class Locked(ServerError):
     """The sequence or topic is finalized (locked) and cannot be modified."""
 
 
+class PermissionDenied(ServerError):
+    """The server refused the API key: missing, malformed, unknown or without the needed permission."""
+
+
 class WriterError(MosaicoBridgeError):
     """A writer cannot accept data (closed, failed upload, record too large...)."""
 

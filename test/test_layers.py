@@ -17,9 +17,10 @@ FORBIDDEN = {
     "recording": {"server", "adapters", "node"},
     "ontology": {"client", "writers", "recording", "spool", "server", "adapters", "node"},
     "adapters": {"client", "writers", "recording", "spool", "server", "node"},
-    "server": {"client", "writers", "recording", "spool", "adapters", "node", "ontology"},
+    "ontology07": {"client", "writers", "recording", "spool", "server", "adapters", "node"},
+    "server": {"client", "writers", "recording", "spool", "adapters", "node", "ontology", "ontology07"},
 }
-SHARED = {"errors", "protocol", "records", "topic_description"}  # importable from every layer
+SHARED = {"errors", "protocol", "records", "session_protocol", "topic_description"}  # importable from every layer
 
 
 def layer_of(module: str) -> str:

@@ -9,16 +9,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow.flight as fl
 
+from mosaico_ros_bridge.client.endpoint import Endpoint
+
 
 def default_pool_size() -> int:
     return max(2, os.cpu_count() or 2)
 
 
 class LanePool:
-    """Up to `size` FlightClients to one location, handed out round-robin (created on first use)."""
+    """Up to `size` FlightClients to one endpoint, handed out round-robin (created on first use)."""
 
-    def __init__(self, location: str, size: int | None = None) -> None:
-        self.location = location
+    def __init__(self, endpoint: Endpoint, size: int | None = None) -> None:
+        self.endpoint = endpoint
         self.size = size or default_pool_size()
         self._lanes: list[fl.FlightClient] = []
         self._next = itertools.count()
@@ -28,7 +30,7 @@ class LanePool:
         with self._lock:
             index = next(self._next) % self.size
             if index == len(self._lanes):
-                self._lanes.append(fl.FlightClient(self.location))
+                self._lanes.append(self.endpoint.flight_client())
             return self._lanes[index]
 
     def close(self) -> None:

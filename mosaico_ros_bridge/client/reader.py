@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.flight as fl
 
 from mosaico_ros_bridge.errors import MosaicoBridgeError
+from mosaico_ros_bridge import ontology07
 from mosaico_ros_bridge.ontology import Message, registered
 from mosaico_ros_bridge.protocol import MetadataKey
 
@@ -27,7 +28,7 @@ class TopicTable:
 
     def messages(self) -> list[Message]:
         """Rows as typed Messages (the SDK reader's rules); needs the tag to be a registered type."""
-        data_type = registered(self.ontology_tag)
+        data_type = registered(self.ontology_tag) or ontology07.registered(self.ontology_tag)
         if data_type is None:
             raise MosaicoBridgeError(f"topic {self.locator!r} has ontology tag {self.ontology_tag!r}, which no "
                                      "registered type has; read it with read_topic_table() instead")
@@ -84,3 +85,17 @@ def topic_properties(client: fl.FlightClient, locator: str) -> dict[str, Any]:
     """`mosaico:properties` of a topic (ontology_tag, serialization_format) without reading its data."""
     info = client.get_flight_info(fl.FlightDescriptor.for_path(locator))
     return _metadata(info.schema, MetadataKey.PROPERTIES) or {}
+
+
+@dataclass(frozen=True)
+class ReadPath:
+    """One dialect's read functions (seed: below; session: session_reader.SESSION_READS)."""
+
+    list_sequences: Callable[[fl.FlightClient], list[str]]
+    sequence_topics: Callable[[fl.FlightClient, str], tuple[Any, list[str]]]
+    read_topic_table: Callable[[fl.FlightClient, str], TopicTable]
+    topic_properties: Callable[[fl.FlightClient, str], dict[str, Any]]
+    topic_span: Callable[[fl.FlightClient, str], TopicSpan]
+
+
+SEED_READS = ReadPath(list_sequences, sequence_topics, read_topic_table, topic_properties, scan_timestamps)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.flight as fl
 
-from mosaico_ros_bridge.client.actions import FLIGHT_ERRORS, SeedActions, flight_error
+from mosaico_ros_bridge.client.actions import FLIGHT_ERRORS, Actions, flight_error
 from mosaico_ros_bridge.client.names import topic_locator, validate_topic_name
 from mosaico_ros_bridge.client.pools import LanePool
 from mosaico_ros_bridge.errors import MosaicoBridgeError
@@ -59,21 +59,21 @@ class TopicStream:
             pass
 
 
-def open_topic_stream(actions: SeedActions, lanes: LanePool, sequence: str, sequence_key: str,
+def open_topic_stream(actions: Actions, lanes: LanePool, sequence: str, sequence_key: str,
                       topic: TopicDescription) -> TopicStream:
     """Create the topic in the sequence and open its upload on a lane (create_topic, then open_stream)."""
     locator, topic_key = create_topic(actions, sequence, sequence_key, topic)
     return open_stream(actions, lanes, locator, topic_key, topic.schema)
 
 
-def create_topic(actions: SeedActions, sequence: str, sequence_key: str, topic: TopicDescription) -> tuple[str, str]:
+def create_topic(actions: Actions, sequence: str, sequence_key: str, topic: TopicDescription) -> tuple[str, str]:
     """topic_create in the sequence; returns (locator, topic key)."""
     locator = topic_locator(sequence, validate_topic_name(topic.name))
     return locator, actions.topic_create(locator, sequence_key, topic.serialization_format, topic.ontology_tag,
                                          topic.metadata)
 
 
-def open_stream(actions: SeedActions, lanes: LanePool, locator: str, topic_key: str, schema: pa.Schema) -> TopicStream:
+def open_stream(actions: Actions, lanes: LanePool, locator: str, topic_key: str, schema: pa.Schema) -> TopicStream:
     """The topic's DoPut on a lane of its own. A stream that cannot be opened rolls the topic back
     (topic_delete) and raises the failure, naming the topic and the rollback."""
     try:
@@ -84,7 +84,7 @@ def open_stream(actions: SeedActions, lanes: LanePool, locator: str, topic_key: 
     return TopicStream(writer, locator, actions.target)
 
 
-def _roll_back(actions: SeedActions, locator: str) -> str:
+def _roll_back(actions: Actions, locator: str) -> str:
     try:
         actions.topic_delete(locator)
     except MosaicoBridgeError as exc:

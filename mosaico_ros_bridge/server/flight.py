@@ -17,6 +17,7 @@ from mosaico_ros_bridge.server.reads import do_get, flight_info, list_flights
 from mosaico_ros_bridge.server.rpc import rpc
 from mosaico_ros_bridge.server.session.auth import KeyRing
 from mosaico_ros_bridge.server.session.service import SessionFlightService
+from mosaico_ros_bridge.session_protocol import DEFAULT_DECODE_LIMIT
 from mosaico_ros_bridge.server.store import Store
 from mosaico_ros_bridge.server.upload import handle_put
 
@@ -73,7 +74,8 @@ class LocalServer:
     API keys (`api_keys`: enforce the store's key ring) exist in the session dialect only."""
 
     def __init__(self, store: Path, host: str = "127.0.0.1", port: int = 0, *, dialect: str = "seed",
-                 tls: tuple[bytes, bytes] | None = None, api_keys: bool = False) -> None:
+                 tls: tuple[bytes, bytes] | None = None, api_keys: bool = False,
+                 decode_limit: int = DEFAULT_DECODE_LIMIT) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
         if dialect == "seed" and (tls or api_keys):
@@ -88,7 +90,7 @@ class LocalServer:
         else:
             self.service = SessionFlightService(
                 f"{self.scheme}://{host}:{port}", self.store, keys=KeyRing(self.store) if api_keys else None,
-                tls=[fl.CertKeyPair(tls[0], tls[1])] if tls else None)
+                tls=[fl.CertKeyPair(tls[0], tls[1])] if tls else None, decode_limit=decode_limit)
         self.port: int = self.service.port
 
     @property

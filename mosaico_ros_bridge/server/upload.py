@@ -85,28 +85,45 @@ def check_nulls(array: pa.Array, field: pa.Field, path: str, parent_valid: pa.Ar
         check_nulls(array.flatten(), field.type.value_field, f"{path}.item")
 
 
+def _is_list(arrow_type: pa.DataType) -> bool:
+    return bool(pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type))
+
+
+def _has_required(arrow_type: pa.DataType) -> bool:
+    """Whether a non-nullable field sits anywhere below this type (through structs and lists)."""
+    if pa.types.is_struct(arrow_type):
+        return any(not c.nullable or _has_required(c.type) for c in arrow_type)
+    if _is_list(arrow_type):
+        return not arrow_type.value_field.nullable or _has_required(arrow_type.value_type)
+    return False
+
+
 def _unmask(array: pa.Array, field: pa.Field) -> pa.Array:
     """Replace nulls hidden under a null parent (legal in arrow-rs) with defaults, since pyarrow's
     Parquet writer rejects any null in a non-nullable column. Readers see the parent's null."""
-    if pa.types.is_struct(field.type) and array.null_count == 0 and not any(
-            not c.nullable for c in field.type):
-        return array
-    if pa.types.is_struct(field.type):
-        children = [_unmask(array.field(i), child) for i, child in enumerate(field.type)]
+    arrow_type = field.type
+    if pa.types.is_struct(arrow_type):
+        if not _has_required(arrow_type):
+            return array
+        children = [_unmask(array.field(i), child) for i, child in enumerate(arrow_type)]
+        mask = array.is_null() if array.null_count else None
+        return pa.StructArray.from_arrays(children, fields=list(arrow_type), mask=mask)
+    if _is_list(arrow_type):
+        if field.nullable and not _has_required(arrow_type):
+            return array
+        values = _unmask(array.values, arrow_type.value_field)
         mask = array.is_null() if (field.nullable and array.null_count) else None
-        return pa.StructArray.from_arrays(children, fields=list(field.type), mask=mask)
+        return type(array).from_arrays(array.offsets, values, type=arrow_type, mask=mask)
     if field.nullable or array.null_count == 0:
         return array
-    if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
-        return type(array).from_arrays(array.offsets, array.values, type=field.type)
-    default = pa.scalar(b"" if pa.types.is_binary(field.type) else "" if pa.types.is_string(field.type) else
-                        False if pa.types.is_boolean(field.type) else 0).cast(field.type)
+    default = pa.scalar(b"" if pa.types.is_binary(arrow_type) else "" if pa.types.is_string(arrow_type) else
+                        False if pa.types.is_boolean(arrow_type) else 0).cast(arrow_type)
     return pc.fill_null(array, default)
 
 
 def storable(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     """The batch with masked nulls filled, for the Parquet writer."""
-    columns = [_unmask(col, field) if pa.types.is_struct(field.type) else col for col, field in zip(batch.columns, schema)]
+    columns = [_unmask(col, field) if _has_required(field.type) else col for col, field in zip(batch.columns, schema)]
     return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
@@ -125,8 +142,10 @@ class TopicUpload:
     """One DoPut stream into a temp Parquet file; memory is bounded by COALESCE_BYTES. `guard` runs the
     file's creation atomically with deletes of the topic (each dialect's catalogue provides it)."""
 
-    def __init__(self, guard: Guard, partial: Path, serialization_format: str, schema: pa.Schema) -> None:
+    def __init__(self, guard: Guard, partial: Path, serialization_format: str, schema: pa.Schema,
+                 limit: int = MAX_MESSAGE_SIZE) -> None:
         self.schema = schema.remove_metadata()
+        self.limit = limit
         self._guard = guard
         self.partial = partial
         self.rows = 0
@@ -150,9 +169,9 @@ class TopicUpload:
             dotted = dotted_field(list(self.schema))
             if dotted:
                 raise ProtocolError(f"rw error :: arrow error :: can't find column `{dotted}`")
-        if batch.nbytes > MAX_MESSAGE_SIZE:
+        if batch.nbytes > self.limit:
             raise ProtocolError(f"{Texts.STREAMING}Status {{ code: OutOfRange, message: \"Error, decoded message "
-                                f"length too large: found {batch.nbytes} bytes, the limit is: {MAX_MESSAGE_SIZE} bytes\" }}")
+                                f"length too large: found {batch.nbytes} bytes, the limit is: {self.limit} bytes\" }}")
         for column, field in zip(batch.columns, self.schema):
             check_nulls(column, field, field.name)
         self._track_order(batch.column(TIMESTAMP_FIELD))

@@ -21,6 +21,10 @@ class OnErrorPolicy(str, Enum):
     Report = "report"
 
 
+SessionLevelErrorPolicy = OnErrorPolicy
+"""SDK 0.7.0's name for the same policy (Report/Delete); on a session server both act on the session."""
+
+
 class SequenceStatus(str, Enum):
     Null = "null"
     Pending = "pending"

@@ -7,7 +7,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from mosaico_ros_bridge.client.actions import SeedActions
+from mosaico_ros_bridge.client.actions import Actions
 from mosaico_ros_bridge.client.names import is_path_prefix, validate_topic_name
 from mosaico_ros_bridge.client.pools import ExecutorPool, LanePool
 from mosaico_ros_bridge.client.streams import create_topic, open_stream
@@ -25,9 +25,11 @@ log = logging.getLogger("mosaico_ros_bridge.writers")
 class SequenceWriter:
     """Orchestrates one sequence. Obtain it from MosaicoClient.sequence_create() and use it in `with`."""
 
-    def __init__(self, *, sequence_name: str, actions: SeedActions, connection_pool: LanePool,
-                 executor_pool: ExecutorPool, metadata: dict[str, Any], config: WriterConfig) -> None:
+    def __init__(self, *, sequence_name: str, actions: Actions, connection_pool: LanePool,
+                 executor_pool: ExecutorPool, metadata: dict[str, Any], config: WriterConfig,
+                 update: bool = False) -> None:
         self.name = sequence_name
+        self._update = update
         self._actions = actions
         self._lanes = connection_pool
         self._executors = executor_pool
@@ -40,10 +42,12 @@ class SequenceWriter:
 
     # -- lifecycle ----------------------------------------------------------------------------
     def open(self) -> "SequenceWriter":
-        """Create the sequence on the server (what entering the `with` block does)."""
+        """Create the sequence on the server, or open it for more topics when updating (what entering
+        the `with` block does)."""
         if self._status != SequenceStatus.Null:
             raise WriterError(f"sequence {self.name!r} was already opened ({self._status.value})")
-        self._key = self._actions.sequence_create(self.name, self.metadata)
+        self._key = (self._actions.sequence_update(self.name) if self._update
+                     else self._actions.sequence_create(self.name, self.metadata))
         self._status = SequenceStatus.Pending
         return self
 

@@ -49,7 +49,7 @@ class SessionFlightService(fl.FlightServerBase):  # type: ignore[misc]
     @rpc
     def do_put(self, context: fl.ServerCallContext, descriptor: fl.FlightDescriptor,
                reader: fl.MetadataRecordBatchReader, writer: fl.FlightMetadataWriter) -> None:
-        handle_put(self.catalog, descriptor, reader)
+        handle_put(self.catalog, descriptor, reader, self.decode_limit)
 
     @rpc
     def list_flights(self, context: fl.ServerCallContext, criteria: bytes) -> Iterator[fl.FlightInfo]:

@@ -47,13 +47,14 @@ def _next_batch(reader: fl.MetadataRecordBatchReader) -> pa.RecordBatch | None:
     return chunk.data
 
 
-def handle_put(catalog: SessionCatalog, descriptor: fl.FlightDescriptor, reader: fl.MetadataRecordBatchReader) -> None:
+def handle_put(catalog: SessionCatalog, descriptor: fl.FlightDescriptor, reader: fl.MetadataRecordBatchReader,
+               decode_limit: int) -> None:
     locator, topic_uuid = parse_descriptor(descriptor)
     schema = reader.schema
     check_timestamp(schema)
     topic = catalog.start_upload(locator, topic_uuid)
     upload = TopicUpload(lambda make: catalog.while_current(topic, make), catalog.store.paths.partial_data_path(locator),
-                         topic.serialization_format, schema)
+                         topic.serialization_format, schema, decode_limit)
     try:
         while (batch := _next_batch(reader)) is not None:
             upload.add(batch)
