@@ -10,9 +10,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from mosaico_ros_bridge.client.endpoint import load_api_key
 from mosaico_ros_bridge.client.names import validate_sequence_name
 from mosaico_ros_bridge.errors import ConfigError, InvalidName
 from mosaico_ros_bridge.protocol import DEFAULT_HOST, DEFAULT_PORT
+from mosaico_ros_bridge.session_protocol import API_KEY_ENV
 from mosaico_ros_bridge.spool.directory import default_root
 from mosaico_ros_bridge.writers.config import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_RECORDS, MAX_BATCH_BYTES, OnErrorPolicy
 
@@ -25,11 +27,22 @@ class Strict(BaseModel):
 
 
 class ServerConfig(Strict):
+    """Where the server is and how to speak to it. The API key is never a parameter: it comes from
+    $MOSAICO_API_KEY or the file named by api_key_file (read once at start, never logged)."""
+
     host: str = DEFAULT_HOST
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     timeout_s: float = Field(default=5.0, gt=0)
     stall_timeout_s: float = Field(default=5.0, gt=0)
     min_link_mbit_s: float = Field(default=1.0, gt=0)
+    dialect: Literal["auto", "seed", "session"] = "auto"
+    tls: bool = False
+    tls_ca_file: str = ""
+    api_key_file: str = ""
+
+    def api_key(self) -> tuple[str | None, str]:
+        """(key or None, where it comes from) — the file when api_key_file is set, else the environment."""
+        return load_api_key(self.api_key_file, "server.api_key_file")
 
 
 class SplitConfig(Strict):
@@ -160,6 +173,10 @@ def unflatten(parameters: dict[str, Any]) -> dict[str, Any]:
 
 def _describe(error: Any) -> str:
     key = ".".join(str(p) for p in error["loc"])
+    if error["type"] == "extra_forbidden" and "api_key" in key:
+        return (f"'{key}': an API key never goes in the parameters file (it would be readable by anyone who can "
+                f"read the file or the ROS parameters); put it in ${API_KEY_ENV} or in a file named by "
+                "server.api_key_file")
     if error["type"] == "extra_forbidden":
         return f"unknown key '{key}': remove it or check its spelling (see config/record.yaml for every key)"
     return f"'{key}': {error['msg']} (got {error.get('input')!r})"

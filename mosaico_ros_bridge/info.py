@@ -6,10 +6,13 @@ import argparse
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from mosaico_ros_bridge.client import Connection
+from mosaico_ros_bridge.client.endpoint import load_api_key
 from mosaico_ros_bridge.errors import MosaicoBridgeError
 from mosaico_ros_bridge.protocol import DEFAULT_HOST, DEFAULT_PORT
+from mosaico_ros_bridge.session_protocol import API_KEY_ENV
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mosaico_ros_bridge.info", description=__doc__.splitlines()[0])
     parser.add_argument("sequence", nargs="?")
     parser.add_argument("--server", default=f"{DEFAULT_HOST}:{DEFAULT_PORT}", help="host:port (default %(default)s)")
+    parser.add_argument("--tls", action="store_true", help="connect with grpc+tls (system trust store)")
+    parser.add_argument("--tls-ca", type=Path, help="PEM file of the CA that signed the server's certificate")
+    parser.add_argument("--api-key-file", type=Path, help=f"file holding the API key (default: ${API_KEY_ENV})")
     args = parser.parse_args(argv)
     host, _, port = args.server.rpartition(":")
     try:
-        with Connection.connect(host or DEFAULT_HOST, int(port)) as client:
+        key, _ = load_api_key(args.api_key_file, "--api-key-file")
+        with Connection.connect(host or DEFAULT_HOST, int(port), tls=args.tls, tls_cert_path=args.tls_ca,
+                                api_key=key) as client:
             if args.sequence is None:
                 print("\n".join(client.list_sequences()) or "(no sequences)")
                 return 0

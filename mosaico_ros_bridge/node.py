@@ -103,7 +103,8 @@ class RecorderNode(Node):
             msg_class = message_class(ros_type)
             plan = self.registry.plan(ros_type, msg_class, topic=name,
                                       image_format=ImageFormat(options.image_format if options else "raw"),
-                                      unknown=UnknownTypes(self.config.topics.unknown_types))
+                                      unknown=UnknownTypes(self.config.topics.unknown_types),
+                                      layout=self.recording.layout)
         except UnsupportedMessageType as exc:
             if self.config.topics.unknown_types == "error":
                 raise

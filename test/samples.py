@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from geometry_msgs.msg import TransformStamped
-from sensor_msgs.msg import Imu, Joy
+from sensor_msgs.msg import Image, Imu, Joy
 
 
 def make_imu(i: int) -> Imu:
@@ -46,4 +46,13 @@ def make_joy(i: int) -> Joy:
     return Joy(axes=[0.5 * i, -1.0], buttons=[i, 0, 1])
 
 
-MAKERS = {"imu": make_imu, "tf": make_tf, "joy": make_joy}
+def make_image(i: int) -> Image:
+    """A small rgb8 frame whose bytes depend on i (row padding: step > 3 * width)."""
+    width, height, step = 5, 4, 16
+    msg = Image(height=height, width=width, encoding="rgb8", is_bigendian=0, step=step)
+    msg.header.stamp.sec, msg.header.frame_id = 1_700_000_100 + i, f"cam_{i}"
+    msg.data = bytes((i * 31 + k) % 256 for k in range(height * step))
+    return msg
+
+
+MAKERS = {"imu": make_imu, "tf": make_tf, "joy": make_joy, "image": make_image}

@@ -40,9 +40,12 @@ def sample_value(field: pa.Field, seed: int) -> Any:
 
 
 def sdk_classes() -> dict[str, type[Any]]:
-    """Every registered SDK ontology class by tag, except the schema-less Unmodeled base."""
+    """Every ontology class the SDK defines, by tag: not the schema-less Unmodeled base, nor the
+    classes it synthesizes (and registers) when it reads a topic of an unknown tag."""
+    from mosaicolabs import Unmodeled
     classes = {tag: SdkSerializable._get_class_type(tag) for tag in SdkSerializable._list_registered()}
-    return {tag: cls for tag, cls in classes.items() if tag != "Unmodeled" and cls is not None}
+    return {tag: cls for tag, cls in classes.items()
+            if cls is not None and not issubclass(cls, Unmodeled) and cls.__module__.startswith("mosaicolabs.")}
 
 
 def sdk_sample(cls: type[Any], seed: int) -> Any:

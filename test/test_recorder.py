@@ -25,7 +25,9 @@ def params(tmp_path: Path, port: int, **sections: Any) -> Path:
     # Queues deep enough for the tests' bursts on a busy machine: what the tests check is the path to
     # the server, and a reader history of 10 frames (the product default) lets DDS drop a 100 Hz stream
     # whenever the recorder's executor lags 0.1 s, which made them flaky under load.
-    body = {"server": {"port": port}, "sequence": {"name": "rec_{stamp}"},
+    # The seed dialect unless a test says otherwise: these tests check seed-era rows, and a recorder that
+    # starts while its server is down would otherwise settle on the session layout.
+    body = {"server": {"port": port, "dialect": "seed"}, "sequence": {"name": "rec_{stamp}"},
             "topics": {"discovery_period_s": 0.2, "depth_large": 1000, "depth": 1000}, "status": {"period_s": 0.2},
             "spool": {"dir": str(tmp_path / "spool")}}
     for key, value in sections.items():
@@ -157,7 +159,7 @@ def test_unreachable_server_is_named_when_starting_without_it_is_off(tmp_path: P
 def test_without_spool_a_dying_server_is_fatal_and_reported(tmp_path: Path) -> None:
     """spool.enabled false: the server is killed while a topic streams; the recorder applies on_error
     and exits 1 naming the failure."""
-    server = Proc(python("-m", "mosaico_ros_bridge.server", "--port", "0", "--store", str(tmp_path / "store")))
+    server = Proc(python("-m", "mosaico_ros_bridge.server", "--dialect", "seed", "--port", "0", "--store", str(tmp_path / "store")))
     port = int(server.wait_for(lambda l: "listening on" in l).rsplit(":", 1)[1].split(" ")[0])
     rec = recorder(params(tmp_path, port, topics={"names": ["/dying/imu"]}, writer={"max_batch_size_records": 10,
                                                                                   "flush_period_s": 0.1},

@@ -235,7 +235,7 @@ def test_concurrent_streams_on_many_topics(raw: Raw) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_cli_listens_logs_and_exits_cleanly(tmp_path: Path, sig: int) -> None:
-    proc = Proc(python("-m", "mosaico_ros_bridge.server", "--port", "0", "--store", str(tmp_path / "s")))
+    proc = Proc(python("-m", "mosaico_ros_bridge.server", "--dialect", "seed", "--port", "0", "--store", str(tmp_path / "s")))
     try:
         line = proc.wait_for(lambda l: "listening on" in l)
         port = int(re.search(r"grpc://127\.0\.0\.1:(\d+)", line).group(1))  # type: ignore[union-attr]

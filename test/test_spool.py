@@ -51,7 +51,7 @@ def _no_server_outlives_its_test() -> Iterator[None]:
 
 
 def start_server(store: Path, port: int = 0) -> tuple[Proc, int]:
-    server = Proc(python("-m", "mosaico_ros_bridge.server", "--port", str(port), "--store", str(store)))
+    server = Proc(python("-m", "mosaico_ros_bridge.server", "--dialect", "seed", "--port", str(port), "--store", str(store)))
     _servers.append(server)
     line = server.wait_for(lambda l: "listening on" in l)
     return server, int(line.split("listening on ")[1].split(" ")[0].rsplit(":", 1)[1])

@@ -38,7 +38,8 @@ def damage(path: Path, offset: int) -> None:
 
 def test_a_damaged_frame_met_while_catching_up_is_one_spool_error_and_no_reconnect(tmp_path: Path) -> None:
     port = free_port()
-    config = load_config({"server.port": port, "server.timeout_s": 0.5, "topics.all": True, "sequence.name": "damaged",
+    config = load_config({"server.port": port, "server.dialect": "seed", "server.timeout_s": 0.5, "topics.all": True,
+                          "sequence.name": "damaged",
                           "spool.dir": str(tmp_path / "spool"), "spool.retry_max_s": 0.2,
                           "writer.max_batch_size_records": ROWS})
     log, fatal = ListLog(), []

@@ -40,6 +40,19 @@ def _vector(arrow_type: pa.DataType, body: np.ndarray, first: int, dims: str, co
     return _struct(arrow_type, len(body), children, mask)
 
 
+def _header(header_type: pa.DataType, stamps: np.ndarray, frames: list[str]) -> pa.Array:
+    """The seed header {seq, stamp{sec, nanosec}, frame_id} or the 0.7 one {timestamp{seconds,
+    nanoseconds}, frame_id, sample_counter}, whichever the schema has."""
+    n = len(frames)
+    nanosec = pa.array(stamps[:, 1].astype(np.uint32))
+    if header_type.get_field_index("timestamp") >= 0:
+        time = _struct(header_type.field("timestamp").type, n, {"seconds": pa.array(stamps[:, 0].astype(np.int32)),
+                                                                "nanoseconds": nanosec})
+        return _struct(header_type, n, {"timestamp": time, "frame_id": pa.array(frames, pa.string())})
+    stamp = _struct(header_type.field("stamp").type, n, {"sec": pa.array(stamps[:, 0]), "nanosec": nanosec})
+    return _struct(header_type, n, {"stamp": stamp, "frame_id": pa.array(frames, pa.string())})
+
+
 def imu_batch(items: Sequence[Any], schema: pa.Schema) -> pa.RecordBatch | None:
     """sensor_msgs/msg/Imu rows (Received with CDR bytes) as one batch of the IMU message schema."""
     n = len(items)
@@ -59,10 +72,7 @@ def imu_batch(items: Sequence[Any], schema: pa.Schema) -> pa.RecordBatch | None:
     if len(blob) != n * 8 * IMU_DOUBLES:
         return None
     body = np.frombuffer(blob, "<f8").reshape(n, IMU_DOUBLES)
-    header_type = schema.field("header").type
-    stamp = _struct(header_type.field("stamp").type, n, {"sec": pa.array(stamps[:, 0]),
-                                                        "nanosec": pa.array(stamps[:, 1].astype(np.uint32))})
-    header = _struct(header_type, n, {"stamp": stamp, "frame_id": pa.array(frames, pa.string())})
+    header = _header(schema.field("header").type, stamps, frames)
     columns = {
         "timestamp_ns": pa.array(np.fromiter((item.t for item in items), np.int64, n)),
         "message_header": header, "header": header,

@@ -15,9 +15,11 @@ from mosaico_ros_bridge.adapters.base import Adapter, RosEncoder, envelope
 from mosaico_ros_bridge.adapters.cdr import RawDecoder
 from mosaico_ros_bridge.adapters.cdr_batch import BatchDecoder
 from mosaico_ros_bridge.adapters.fallback import fallback_plan
+from mosaico_ros_bridge.adapters.session_layout import in_session_layout
 from mosaico_ros_bridge.errors import ConfigError, UnsupportedMessageType
 from mosaico_ros_bridge.ontology.columnar import Getters
 from mosaico_ros_bridge.ontology.images import ImageFormat
+from mosaico_ros_bridge.protocol import MESSAGE_HEADER_FIELD
 from mosaico_ros_bridge.topic_description import TopicDescription
 
 BUILT_IN = [*std_msgs.ADAPTERS, *geometry_msgs.ADAPTERS, *sensor_msgs.ADAPTERS, *nav_msgs.ADAPTERS,
@@ -78,14 +80,14 @@ class AdapterRegistry:
         return sorted(self._adapters)
 
     def plan(self, ros_type: str, msg_class: type, *, image_format: ImageFormat = ImageFormat.RAW,
-             unknown: UnknownTypes = UnknownTypes.FALLBACK, topic: str = "?") -> TopicPlan | None:
-        """The plan for a topic of ros_type; None when unknown types are skipped."""
-        if ros_type == "sensor_msgs/msg/Image" and self._adapters.get(ros_type) is sensor_msgs.IMAGE_RAW:
-            chosen = sensor_msgs.IMAGE_PNG if image_format == ImageFormat.PNG else sensor_msgs.IMAGE_RAW
-            return plan_for_adapter(chosen)
+             unknown: UnknownTypes = UnknownTypes.FALLBACK, topic: str = "?", layout: str = "seed") -> TopicPlan | None:
+        """The plan for a topic of ros_type in the server dialect's layout ("seed" or "session");
+        None when unknown types are skipped."""
         adapter = self._adapters.get(ros_type)
+        if ros_type == "sensor_msgs/msg/Image" and adapter is sensor_msgs.IMAGE_RAW:
+            adapter = sensor_msgs.IMAGE_PNG if image_format == ImageFormat.PNG else sensor_msgs.IMAGE_RAW
         if adapter is not None:
-            return plan_for_adapter(adapter)
+            return plan_for_adapter(in_session_layout(adapter) if layout == "session" else adapter)
         if unknown == UnknownTypes.SKIP:
             return None
         if unknown == UnknownTypes.ERROR:
@@ -93,7 +95,10 @@ class AdapterRegistry:
                 f"topic {topic!r}: no adapter for {ros_type}; set unknown_types to 'fallback' to record it "
                 "losslessly, 'skip' to ignore it, or register one with adapters.extra ('module:NAME')")
         fallback = fallback_plan(ros_type, msg_class)
-        return TopicPlan(ros_type, fallback.ontology_tag, "default", fallback.schema,
+        schema = fallback.schema
+        if layout == "session":  # the 0.7 envelope is timestamp_ns alone
+            schema = schema.remove(schema.get_field_index(MESSAGE_HEADER_FIELD))
+        return TopicPlan(ros_type, fallback.ontology_tag, "default", schema,
                          {**envelope(fallback.header_source), **fallback.getters}, mapped=False)
 
 

@@ -4,12 +4,27 @@ so the control connection and every upload lane carry the same security. The key
 repr(), logs or errors."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyarrow.flight as fl
 
-from mosaico_ros_bridge.session_protocol import API_KEY_HEADER
+from mosaico_ros_bridge.errors import ConfigError
+from mosaico_ros_bridge.session_protocol import API_KEY_ENV, API_KEY_HEADER
+
+
+def load_api_key(path: str | Path | None, setting: str = "api_key_file") -> tuple[str | None, str]:
+    """(key or None, where it comes from): the file when given, else $MOSAICO_API_KEY (as the SDK)."""
+    if path:
+        file = Path(path).expanduser()
+        try:
+            return file.read_text(encoding="utf-8").strip() or None, f"{setting} {file}"
+        except OSError as exc:
+            raise ConfigError(f"'{setting}': cannot read {file} ({exc.strerror}); give a file holding only the "
+                              "API key (e.g. chmod 600)") from None
+    return os.environ.get(API_KEY_ENV) or None, f"${API_KEY_ENV}"
 
 
 class _KeyHeader(fl.ClientMiddleware):  # type: ignore[misc]

@@ -4,6 +4,7 @@ is decoded by pyarrow). Same results as reader.py gives for the seed dialect."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pyarrow.flight as fl
@@ -11,6 +12,12 @@ import pyarrow.flight as fl
 from mosaico_ros_bridge.client.reader import ReadPath, TopicSpan, TopicTable, list_sequences
 from mosaico_ros_bridge.errors import MosaicoBridgeError
 from mosaico_ros_bridge.session_protocol import info_command
+
+
+def _utc(ns: Any) -> str | None:
+    if not isinstance(ns, int):
+        return None
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ns // 1_000_000_000)) + f".{ns // 1_000_000 % 1000:03d} UTC"
 
 
 def _info(client: fl.FlightClient, locator: str) -> fl.FlightInfo:
@@ -70,7 +77,7 @@ def topic_system_info(client: fl.FlightClient, locator: str) -> dict[str, Any]:
     _, manifest = _endpoint(client, locator)
     data = manifest.get("data_info") or {}
     return {"chunks_number": data.get("total_chunks_count", 0), "total_size_bytes": data.get("total_bytes", 0),
-            "is_locked": bool(manifest.get("locked")), "created_at_ns": manifest.get("created_at_ns")}
+            "is_locked": bool(manifest.get("locked")), "created_datetime": _utc(manifest.get("created_at_ns"))}
 
 
 def sequence_system_info(client: fl.FlightClient, sequence: str) -> dict[str, Any]:
@@ -80,7 +87,7 @@ def sequence_system_info(client: fl.FlightClient, sequence: str) -> dict[str, An
     sessions = manifest.get("sessions", [])
     size = sum((_manifest(e.app_metadata).get("data_info") or {}).get("total_bytes", 0) for e in info.endpoints)
     return {"total_size_bytes": size, "is_locked": bool(sessions) and all(s.get("locked") for s in sessions),
-            "created_at_ns": manifest.get("created_at_ns"), "sessions": len(sessions)}
+            "created_datetime": _utc(manifest.get("created_at_ns")), "sessions": len(sessions)}
 
 
 SESSION_READS = ReadPath(list_sequences, sequence_topics, read_topic_table, topic_properties, topic_span)

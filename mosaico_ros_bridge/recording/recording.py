@@ -17,7 +17,7 @@ import pyarrow as pa
 from mosaico_ros_bridge.client import Connection
 from mosaico_ros_bridge.client.pools import ExecutorPool
 from mosaico_ros_bridge.config import RecorderConfig
-from mosaico_ros_bridge.errors import ConnectionFailed, MosaicoBridgeError, UploadStalled
+from mosaico_ros_bridge.errors import ConnectionFailed, MosaicoBridgeError, PermissionDenied, UploadStalled
 from mosaico_ros_bridge.recording.latency import LatencyReservoir
 from mosaico_ros_bridge.recording.link import ServerLink
 from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
@@ -55,6 +55,7 @@ class Recording:
         self.base_name = config.sequence.resolved_name()
         self.link = ServerLink(config.server, config.spool.retry_max_s)
         self.target = self.link.target
+        self.layout: str = self.link.dialect  # the batches' layout; settled in start()
         self.finalized: list[str] = []
         self._fatal = fatal
         self._writer_config = WriterConfig(on_error=config.sequence.on_error,
@@ -89,18 +90,28 @@ class Recording:
     # -- start / topics / split (ROS executor thread) ---------------------------------------------
     def start(self) -> Part:
         """Connect (or, if allowed, start offline into the spool), create the first part, supervise."""
-        if self.spooling and self.config.spool.upload_leftovers:
-            self._uploads.find_leftovers(self.config.spool.root(), self.target)
         try:
             self.link.client = self.link.connect(self.config.server.timeout_s)
         except ConnectionFailed as exc:
             if not self.spooling or not self.config.spool.start_without_server:
                 raise
             self.log.warning(f"{exc} Recording into the spool {self.config.spool.root()} until it is reachable.")
+        self.layout = self.link.settle_dialect(self.log.warning)
+        if self.link.client is not None:
+            server = self.link.client.server
+            self.log.info(f"server {self.target}: {'mosaicod ' + server.version if server.dialect == 'session' else 'seed era'}"
+                          f" ({server.dialect} dialect)")
+        if self.spooling and self.config.spool.upload_leftovers:
+            self._uploads.find_leftovers(self.config.spool.root(), self.target, self.layout)
         self.part = part = self._new_part()
         if self.link.client is not None:
             try:
                 part.go_live(self.link.client, rename=False, progress=self.log.info)
+            except PermissionDenied as exc:
+                if part.spool is not None:
+                    part.spool.remove()
+                self.link.close()
+                raise self.link.explain(exc) from exc
             except BaseException:
                 if part.spool is not None:
                     part.spool.remove()
@@ -122,7 +133,7 @@ class Recording:
         spool = None
         if self.spooling:
             spool = SequenceSpool.create(self.config.spool.root(), name, metadata, self.target,
-                                         self.config.spool.direct_io)
+                                         self.config.spool.direct_io, self.layout)
         return Part(name, metadata, spool, self._writer_config, self._executors, self._hooks,
                     self.config.writer.max_buffered_bytes)
 

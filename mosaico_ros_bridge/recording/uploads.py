@@ -9,7 +9,7 @@ from typing import Any, Callable, Protocol
 from mosaico_ros_bridge.client import Connection
 from mosaico_ros_bridge.errors import ConnectionFailed, MosaicoBridgeError
 from mosaico_ros_bridge.recording.spool_upload import upload_leftover, upload_spool
-from mosaico_ros_bridge.spool import SequenceSpool, spool_directories, spool_target
+from mosaico_ros_bridge.spool import SequenceSpool, spool_dialect, spool_directories, spool_target
 
 Broken = Callable[[str, MosaicoBridgeError], None]  # (what, why): the server failed; reconnect
 
@@ -31,14 +31,16 @@ class SpoolUploads:
     failed: list[SequenceSpool] = field(default_factory=list)  # refused: kept in the spool for the upload command
     leftovers: list[Path] = field(default_factory=list)
 
-    def find_leftovers(self, root: Path, target: str) -> None:
-        """Queue the leftover spools recorded for `target`; name the others (they belong to other
-        servers, or cannot be read) in one line, for the upload command."""
+    def find_leftovers(self, root: Path, target: str, dialect: str) -> None:
+        """Queue the leftover spools recorded for `target` in `dialect`; name the others (they belong
+        to other servers or dialects, or cannot be read) in one line, for the upload command."""
         others: list[str] = []
         for directory in spool_directories(root):
             recorded = spool_target(directory)
-            if recorded == target:
+            if recorded == target and spool_dialect(directory) == dialect:
                 self.leftovers.append(directory)
+            elif recorded == target:
+                others.append(f"{directory.name} ({spool_dialect(directory)} dialect)")
             else:
                 others.append(f"{directory.name} ({'unreadable manifest' if recorded is None else recorded or 'no target recorded'})")
         if others:

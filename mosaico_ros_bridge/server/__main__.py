@@ -39,9 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default=DEFAULT_HOST, help="bind address (default 127.0.0.1; 0.0.0.0 for all)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 6726; 0 picks a free one)")
     parser.add_argument("--store", type=Path, default=Path("mosaico_store"), help="data directory")
-    parser.add_argument("--dialect", choices=DIALECTS, default="seed",
-                        help="wire dialect: seed (December 2025, default until the recorder speaks the session "
-                             "dialect) or session (mosaicod 0.7)")
+    parser.add_argument("--dialect", choices=DIALECTS, default="session",
+                        help="wire dialect: session (mosaicod 0.7, what users meet today; default) or seed "
+                             "(December 2025)")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate chain (enables grpc+tls; session dialect)")
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
     parser.add_argument("--api-keys", action="store_true",

@@ -49,14 +49,15 @@ class SequenceSpool:
 
     @classmethod
     def create(cls, root: Path, sequence: str, metadata: dict[str, Any], server: str,
-               direct_io: bool = True) -> "SequenceSpool":
+               direct_io: bool = True, dialect: str = "seed") -> "SequenceSpool":
         """A new spool directory for `sequence`; SpoolError names the directory if it cannot be made."""
         directory = root / f"{sequence}-{uuid.uuid4().hex[:8]}"
         try:
             directory.mkdir(parents=True)
             lock = _lock(directory)
             assert lock is not None
-            manifest = SpoolManifest(sequence=sequence, metadata=metadata, server=server, created_ns=time.time_ns())
+            manifest = SpoolManifest(sequence=sequence, metadata=metadata, server=server, dialect=dialect,
+                                     created_ns=time.time_ns())
             save_manifest(directory, manifest)
         except OSError as exc:
             raise SpoolError(f"cannot create the spool of sequence {sequence!r} in {root} ({exc}); set spool.dir "
@@ -158,3 +159,11 @@ def spool_target(directory: Path) -> str | None:
         return load_manifest(directory).server
     except SpoolError:
         return None
+
+
+def spool_dialect(directory: Path) -> str:
+    """The dialect (batch layout) a spool was recorded in; seed for spools of older versions."""
+    try:
+        return load_manifest(directory).dialect
+    except SpoolError:
+        return "seed"

@@ -49,6 +49,7 @@ class SpoolManifest(BaseModel):
     sequence: str
     metadata: dict[str, Any] = {}
     server: str = ""
+    dialect: str = "seed"  # the layout of its batches: seed or session (spools of older versions: seed)
     created_ns: int
     key: str | None = None
     uploaded: bool = False  # finalized on the server; a kept spool (spool.keep) is not uploaded again

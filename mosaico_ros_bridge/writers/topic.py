@@ -18,7 +18,9 @@ from mosaico_ros_bridge.writers.config import MAX_PENDING_BATCHES, WriterConfig
 from mosaico_ros_bridge.writers.encoders import BatchEncoder
 from mosaico_ros_bridge.writers.sinks import BatchSink
 
-OVERFLOW_FACTOR = 4  # batches a non-blocking push may buffer before refusing
+OVERFLOW_FACTOR = 4  # batches a non-blocking push may buffer before refusing...
+OVERFLOW_MIN_ITEMS = 256  # ...but never fewer records: a camera batched one frame at a time would otherwise
+                          # drop after 4 frames (0.13 s at 30 Hz) of lag; max_buffered_bytes still bounds memory
 MESSAGE_BUDGET = MAX_MESSAGE_SIZE - 1024 * 1024  # the server's limit less room for IPC framing
 Rejects = Callable[[str, str], None]  # (kind, message): a record was refused, recording goes on
 
@@ -110,8 +112,8 @@ class TopicWriter:
             self.stats.add(dropped=1)
             raise
         with self._lock:
-            if not block and (self._buffer.nbytes >= self._max_buffered
-                              or len(self._buffer) >= OVERFLOW_FACTOR * self._config.max_batch_size_records):
+            if not block and (self._buffer.nbytes >= self._max_buffered or len(self._buffer) >= max(
+                    OVERFLOW_FACTOR * self._config.max_batch_size_records, OVERFLOW_MIN_ITEMS)):
                 self.stats.add(dropped=1)
                 return False
             full = self._buffer.add(item, size_hint)

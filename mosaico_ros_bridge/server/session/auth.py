@@ -62,9 +62,19 @@ class KeyRing:
 
     def __init__(self, store: Path) -> None:
         self.path = Path(store) / KEYS_FILE
-        raw = json.loads(self.path.read_text()) if self.path.exists() else []
+        self._keys: dict[str, KeyRecord] = {}
+        self._stamp: int | None = None
+        self._reload()
+
+    def _reload(self) -> None:
+        """Read the key file again if it changed (keys made by the api-key command while serving)."""
+        stamp = self.path.stat().st_mtime_ns if self.path.exists() else None
+        if stamp == self._stamp:
+            return
+        raw = json.loads(self.path.read_text()) if stamp is not None else []
         self._keys = {r["digest"]: KeyRecord(r["digest"], r["fingerprint"], tuple(r["permissions"]), r["description"])
                       for r in raw}
+        self._stamp = stamp
 
     def create(self, permissions: list[Permission], description: str = "") -> str:
         """A new token (shown once: only its digest is kept)."""
@@ -72,6 +82,7 @@ class KeyRing:
         fingerprint = f"{zlib.crc32(payload.encode()):08x}"
         token = f"msco_{payload}_{fingerprint}"
         record = KeyRecord(_digest(token), fingerprint, tuple(p.value for p in permissions), description)
+        self._reload()
         self._keys[record.digest] = record
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path, json.dumps([asdict(r) for r in self._keys.values()], indent=1).encode())
@@ -88,6 +99,9 @@ class KeyRing:
         if problem:
             raise pa.ArrowInvalid(T.BAD_API_KEY.format(detail=problem))
         record = self._keys.get(_digest(token))
+        if record is None:
+            self._reload()
+            record = self._keys.get(_digest(token))
         if record is None:
             raise fl.FlightUnauthorizedError(T.UNKNOWN_API_KEY)
         return frozenset(record.permissions)
