@@ -2,6 +2,8 @@
 struct (so a class the SDK adds is covered without editing this file), and an SDK session server."""
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -55,7 +57,57 @@ def sdk_sample(cls: type[Any], seed: int) -> Any:
     return cls.model_validate(row)
 
 
+@dataclass
+class RealServer:
+    """A real `mosaicod` for one test (by hand, never in CI): MOSAICO_TEST_MOSAICOD names its binary,
+    MOSAICO_TEST_PG a PostgreSQL URL without database (a fresh database and store per test)."""
+
+    port: int
+    dialect: str = "session"
+
+
+def real_mosaicod(tmp_path: Path, binary: str, pg: str) -> Iterator[RealServer]:
+    import socket
+    import subprocess
+    import time
+    import uuid
+
+    database = f"t_{uuid.uuid4().hex[:12]}"
+    subprocess.run(["psql", f"{pg}/postgres", "-q", "-c", f"create database {database}"], check=True, timeout=60)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    (tmp_path / "mosaicod-store").mkdir(exist_ok=True)
+    env = {**os.environ, "MOSAICOD_DB_URL": f"{pg}/{database}",
+           "MOSAICOD_STORE_ENDPOINT": f"file://{tmp_path / 'mosaicod-store'}"}
+    log = open(tmp_path / "mosaicod.log", "w")
+    proc = subprocess.Popen([binary, "run", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "mosaicod.log").read_text()
+                time.sleep(0.1)
+        yield RealServer(port)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+        subprocess.run(["psql", f"{pg}/postgres", "-q", "-c", f"drop database if exists {database}"], timeout=60)
+
+
 def session_server(tmp_path: Path, **options: Any) -> Iterator[Any]:
+    """Our local server in the session dialect, or a real mosaicod when MOSAICO_TEST_MOSAICOD is set
+    (tests that need the local server's options — TLS, keys, limits — skip there)."""
+    binary = os.environ.get("MOSAICO_TEST_MOSAICOD")
+    if binary:
+        if options:
+            pytest.skip(f"needs the local server's options {sorted(options)}")
+        yield from real_mosaicod(tmp_path, binary, os.environ.get("MOSAICO_TEST_PG", "postgresql://postgres@127.0.0.1:5432"))
+        return
     from mosaico_ros_bridge.server.flight import LocalServer
 
     with LocalServer(tmp_path / "store", dialect="session", **options) as server:

@@ -162,3 +162,19 @@ def test_tls_with_a_ca_made_here(tmp_path: Path) -> None:
         from mosaico_ros_bridge import ConnectionFailed
         with pytest.raises(ConnectionFailed, match="TLS is used exactly when the server has it"):
             MosaicoClient.connect("127.0.0.1", server.port, timeout=1)
+
+
+def test_real_mosaicod_error_codes_keep_their_text() -> None:
+    """What pyarrow makes of the codes a real mosaicod sends (seen against 0.6.0-dev): the prefix of
+    every code is removed and the text names the error class."""
+    import pyarrow.flight as fl
+
+    from mosaico_ros_bridge.client.actions import flight_error
+    from mosaico_ros_bridge.errors import AlreadyExists, Locked, NotFound
+    for raw, kind, text in (
+            ("Flight returned already exists error, with message:  already exists.", AlreadyExists, " already exists."),
+            ("Unknown: Flight returned not found error, with message:  not found.", NotFound, " not found."),
+            ("Flight returned failed precondition error, with message: Session `s:01` already finalized.", Locked,
+             "Session `s:01` already finalized.")):
+        error = flight_error(fl.FlightServerError(raw + ". Detail: x"), "doing", "h:1", "session_finalize")
+        assert isinstance(error, kind) and error.server_message == text, (raw, error)

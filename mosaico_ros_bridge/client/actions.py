@@ -4,6 +4,7 @@ client/session_actions.py). Server errors become the project's exceptions here."
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -30,13 +31,13 @@ class Notification:
     created_datetime: str
 
 
+FLIGHT_PREFIX = re.compile(r"^(?:\w+: )?Flight returned [a-z ]+ error, with message: ")
+
+
 def server_text(exc: BaseException) -> str:
-    """The server's message inside a pyarrow Flight error (prefix and '. Detail: ...' removed)."""
-    text = str(exc)
-    for prefix in ("Flight returned internal error, with message: ", "Flight returned invalid argument error, with message: ",
-                   "Flight returned unavailable error, with message: "):
-        if text.startswith(prefix):
-            text = text[len(prefix):]
+    """The server's message inside a pyarrow Flight error (pyarrow's 'Flight returned <code> error,
+    with message: ' prefix and '. Detail: ...' removed)."""
+    text = FLIGHT_PREFIX.sub("", str(exc), count=1)
     return text.split(". Detail:")[0].split(". gRPC client debug context:")[0]
 
 

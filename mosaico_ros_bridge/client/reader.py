@@ -66,9 +66,10 @@ class TopicSpan:
     last_ns: int | None
 
 
-def scan_timestamps(client: fl.FlightClient, locator: str) -> TopicSpan:
-    """Stream a topic once, keeping only its timestamps' count and range (bounded memory)."""
-    reader = client.do_get(fl.Ticket(locator.encode()))
+def scan_timestamps(client: fl.FlightClient, locator: str | fl.Ticket) -> TopicSpan:
+    """Stream a topic once (by locator, or by a ticket a server handed out), keeping only its
+    timestamps' count and range (bounded memory)."""
+    reader = client.do_get(locator if isinstance(locator, fl.Ticket) else fl.Ticket(locator.encode()))
     records, first, last = 0, None, None
     for chunk in reader:
         column = chunk.data.column("timestamp_ns")
