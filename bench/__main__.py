@@ -13,7 +13,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
     args = parser.parse_args()
     if args.scenario in ("all", "writer"):
-        writer_throughput.run(imu=20_000 if args.quick else 100_000, images=30 if args.quick else 150)
+        for dialect in ("session", "seed"):  # session: with the official SDK 0.7.0 as the peer
+            writer_throughput.run(imu=20_000 if args.quick else 100_000, images=30 if args.quick else 150,
+                                  dialect=dialect)
     if args.scenario in ("all", "recorder"):
         recorder_vs_baseline.main(["--duration", "5" if args.quick else "10"])
 

@@ -18,10 +18,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 class ServerProcess:
     """`python -m mosaico_ros_bridge.server --port 0` on a temp store; `port` once it listens."""
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: str = "session") -> None:
         self.store = Path(tempfile.mkdtemp(prefix="mosaico-bench-"))
-        self.proc = subprocess.Popen([sys.executable, "-m", "mosaico_ros_bridge.server", "--port", "0",
-                                      "--store", str(self.store)], stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen([sys.executable, "-m", "mosaico_ros_bridge.server", "--dialect", dialect, "--port",
+                                      "0", "--store", str(self.store)], stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         deadline = time.monotonic() + 30
         for line in self.proc.stdout:

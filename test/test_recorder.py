@@ -19,6 +19,7 @@ from samples import make_imu, make_tf
 from test_adapters import check_imu, check_tf
 
 COUNT = 40
+SERVER_DIALECT = "seed"  # what params() configures; test_spool runs its tests with both dialects
 
 
 def params(tmp_path: Path, port: int, **sections: Any) -> Path:
@@ -27,7 +28,7 @@ def params(tmp_path: Path, port: int, **sections: Any) -> Path:
     # whenever the recorder's executor lags 0.1 s, which made them flaky under load.
     # The seed dialect unless a test says otherwise: these tests check seed-era rows, and a recorder that
     # starts while its server is down would otherwise settle on the session layout.
-    body = {"server": {"port": port, "dialect": "seed"}, "sequence": {"name": "rec_{stamp}"},
+    body = {"server": {"port": port, "dialect": SERVER_DIALECT}, "sequence": {"name": "rec_{stamp}"},
             "topics": {"discovery_period_s": 0.2, "depth_large": 1000, "depth": 1000}, "status": {"period_s": 0.2},
             "spool": {"dir": str(tmp_path / "spool")}}
     for key, value in sections.items():
