@@ -23,7 +23,8 @@ from mosaico_ros_bridge.ontology import *  # noqa: F401,F403  (every ontology ty
 from mosaico_ros_bridge.ontology import __all__ as _ontology_names
 from mosaico_ros_bridge import ontology07
 from mosaico_ros_bridge.writers import (
-    OnErrorPolicy, SequenceStatus, SequenceWriter, SessionLevelErrorPolicy, TopicWriter, WriterConfig,
+    OnErrorPolicy, SequenceStatus, SequenceWriter, SessionLevelErrorPolicy, TopicLevelErrorPolicy, TopicWriter,
+    WriterConfig,
 )
 
 __version__ = "0.1.0"
@@ -33,6 +34,7 @@ __all__ = [
     "MosaicoClient",
     "OnErrorPolicy",
     "SessionLevelErrorPolicy",
+    "TopicLevelErrorPolicy",
     "SequenceStatus",
     "SequenceWriter",
     "TopicTable",

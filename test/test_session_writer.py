@@ -178,3 +178,32 @@ def test_real_mosaicod_error_codes_keep_their_text() -> None:
              "Session `s:01` already finalized.")):
         error = flight_error(fl.FlightServerError(raw + ". Detail: x"), "doing", "h:1", "session_finalize")
         assert isinstance(error, kind) and error.server_message == text, (raw, error)
+
+
+def test_topic_level_error_policies_as_the_sdk(server: Any, sdk: Any) -> None:
+    """Finalize: reported, the topic closed with what it had; Ignore: reported, the topic goes on;
+    Raise: the sequence's policy applies. The SDK reads the notifications and the data."""
+    from mosaico_ros_bridge import TopicLevelErrorPolicy, WriterError
+    with MosaicoClient.connect("127.0.0.1", server.port) as client:
+        with client.sequence_create("topic_policies", {}) as writer:
+            finalized = writer.topic_create("fin", {}, ontology07.IMU, on_error=TopicLevelErrorPolicy.Finalize)
+            with finalized:
+                finalized.push(Message(timestamp_ns=BASE_NS, data=imu(1.0)))
+                raise ValueError("bad calibration")
+            with pytest.raises(WriterError):
+                finalized.push(Message(timestamp_ns=BASE_NS + 1, data=imu(2.0)))
+            ignored = writer.topic_create("ign", {}, ontology07.IMU, on_error=TopicLevelErrorPolicy.Ignore)
+            with ignored:
+                ignored.push(Message(timestamp_ns=BASE_NS, data=imu(3.0)))
+                raise ValueError("one glitch")
+            ignored.push(Message(timestamp_ns=BASE_NS + 1, data=imu(4.0)))
+        with pytest.raises(ValueError, match="propagated"):
+            with client.sequence_create("topic_raise", {}, on_error=OnErrorPolicy.Delete) as writer:
+                raising = writer.topic_create("r", {}, ontology07.IMU)
+                with raising:
+                    raise ValueError("propagated")
+        assert "topic_raise" not in client.list_sequences()
+    assert [n.message for n in sdk.list_topic_notifications("topic_policies", "/fin")] == ["ValueError: bad calibration"]
+    assert [n.message for n in sdk.list_topic_notifications("topic_policies", "/ign")] == ["ValueError: one glitch"]
+    read = lambda topic: [m.data.acceleration.x for m in sdk.topic_handler("topic_policies", topic).get_data_streamer()]  # noqa: E731
+    assert read("/fin") == [1.0] and read("/ign") == [3.0, 4.0]

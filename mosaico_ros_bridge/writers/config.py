@@ -25,6 +25,16 @@ SessionLevelErrorPolicy = OnErrorPolicy
 """SDK 0.7.0's name for the same policy (Report/Delete); on a session server both act on the session."""
 
 
+class TopicLevelErrorPolicy(str, Enum):
+    """SDK 0.7.0's policy for an exception inside `with topic_writer:` — Finalize: report it to the server
+    and close the topic (what was pushed before is stored); Ignore: report it, keep the topic open;
+    Raise: let it reach the sequence's `with` block (its OnErrorPolicy applies)."""
+
+    Finalize = "finalize"
+    Ignore = "ignore"
+    Raise = "raise"
+
+
 class SequenceStatus(str, Enum):
     Null = "null"
     Pending = "pending"

@@ -14,7 +14,7 @@ from mosaico_ros_bridge.client.streams import create_topic, open_stream
 from mosaico_ros_bridge.errors import InvalidName, MosaicoBridgeError, WriterError
 from mosaico_ros_bridge.ontology import Serializable
 from mosaico_ros_bridge.topic_description import TopicDescription
-from mosaico_ros_bridge.writers.config import OnErrorPolicy, SequenceStatus, WriterConfig
+from mosaico_ros_bridge.writers.config import OnErrorPolicy, SequenceStatus, TopicLevelErrorPolicy, WriterConfig
 from mosaico_ros_bridge.writers.encoders import BatchEncoder, MessageEncoder
 from mosaico_ros_bridge.writers.policy import apply_on_error
 from mosaico_ros_bridge.writers.topic import TopicWriter
@@ -103,16 +103,19 @@ class SequenceWriter:
 
     # -- topics -------------------------------------------------------------------------------
     def topic_create(self, topic_name: str, metadata: dict[str, Any] | None = None,
-                     ontology_type: type[Serializable] | None = None) -> TopicWriter:
-        """A TopicWriter with its own lane and executor for records of ontology_type."""
+                     ontology_type: type[Serializable] | None = None,
+                     on_error: TopicLevelErrorPolicy = TopicLevelErrorPolicy.Raise) -> TopicWriter:
+        """A TopicWriter with its own lane and executor for records of ontology_type; `on_error`
+        applies to exceptions inside `with topic_writer:` (SDK 0.7.0's TopicLevelErrorPolicy)."""
         if ontology_type is None:
             raise WriterError(f"topic_create({topic_name!r}) needs ontology_type (e.g. IMU)")
         encoder = MessageEncoder(ontology_type)
         topic = TopicDescription(topic_name, ontology_type.ontology_tag(), ontology_type.serialization_format().value,
                                  encoder.schema, metadata or {})
-        return self.create_topic_writer(topic, encoder)
+        return self.create_topic_writer(topic, encoder, on_error)
 
-    def create_topic_writer(self, topic: TopicDescription, encoder: BatchEncoder) -> TopicWriter:
+    def create_topic_writer(self, topic: TopicDescription, encoder: BatchEncoder,
+                            on_error: TopicLevelErrorPolicy = TopicLevelErrorPolicy.Raise) -> TopicWriter:
         """topic_create with an explicit description and encoder (the recorder's columnar path)."""
         topic_name = topic.name
         if self._status != SequenceStatus.Pending:
@@ -131,7 +134,8 @@ class SequenceWriter:
             if self.config.on_error == OnErrorPolicy.Report:
                 report = lambda error: self._report_topic(locator, f"upload of topic {topic_name!r} failed: {error}")  # noqa: E731
             writer = TopicWriter(topic_name=topic_name, sequence_name=self.name, sink=stream, encoder=encoder,
-                                 executor=self._executors.acquire(), config=self.config, on_upload_error=report)
+                                 executor=self._executors.acquire(), config=self.config, on_upload_error=report,
+                                 on_error=on_error, report=lambda msg: self._report_topic(locator, msg))
             self._writers[clean] = writer
             return writer
 

@@ -14,7 +14,7 @@ from mosaico_ros_bridge.errors import WriterError
 from mosaico_ros_bridge.ontology import Message
 from mosaico_ros_bridge.protocol import MAX_MESSAGE_SIZE
 from mosaico_ros_bridge.writers.buffer import BatchBuffer
-from mosaico_ros_bridge.writers.config import MAX_PENDING_BATCHES, WriterConfig
+from mosaico_ros_bridge.writers.config import MAX_PENDING_BATCHES, TopicLevelErrorPolicy, WriterConfig
 from mosaico_ros_bridge.writers.encoders import BatchEncoder
 from mosaico_ros_bridge.writers.sinks import BatchSink
 
@@ -52,7 +52,9 @@ class TopicWriter:
     def __init__(self, *, topic_name: str, sequence_name: str, sink: BatchSink,
                  encoder: BatchEncoder, executor: ThreadPoolExecutor, config: WriterConfig,
                  on_upload_error: Callable[[BaseException], None] | None = None, on_reject: Rejects | None = None,
-                 stats: TopicStats | None = None, max_buffered_bytes: int | None = None) -> None:
+                 stats: TopicStats | None = None, max_buffered_bytes: int | None = None,
+                 on_error: TopicLevelErrorPolicy = TopicLevelErrorPolicy.Raise,
+                 report: Callable[[str], None] | None = None) -> None:
         """on_reject=None: a record that cannot be encoded or stored fails the topic (the seed API);
         otherwise it is skipped, counted in stats.rejected and passed to on_reject (the recorder).
         max_buffered_bytes bounds what a non-blocking push buffers (default OVERFLOW_FACTOR batches)."""
@@ -71,7 +73,23 @@ class TopicWriter:
         self._futures: list[Future[None]] = []
         self._error: BaseException | None = None
         self._active = True
+        self._drained = False
+        self.on_error = on_error
+        self._report = report  # notifies the server of an error of this topic
         self.stats = stats if stats is not None else TopicStats()
+
+    def __enter__(self) -> "TopicWriter":
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        """Apply `on_error` to an exception raised in the block; True suppresses it."""
+        if exc is None or self.on_error == TopicLevelErrorPolicy.Raise:
+            return False
+        if self._report is not None:
+            self._report(f"{type(exc).__name__}: {exc}")
+        if self.on_error == TopicLevelErrorPolicy.Finalize:
+            self.drain(flush=True)
+        return True
 
     @property
     def name(self) -> str:
@@ -216,7 +234,11 @@ class TopicWriter:
         self._on_reject(kind, f"topic {self._name!r} of sequence {self._sequence!r}: {text}")
 
     def drain(self, flush: bool) -> None:
-        """Stop accepting pushes, send (or drop) the buffer, wait for uploads, half-close the stream."""
+        """Stop accepting pushes, send (or drop) the buffer, wait for uploads, half-close the stream
+        (once: a topic finalized early by its TopicLevelErrorPolicy is drained already)."""
+        if self._drained:
+            return
+        self._drained = True
         self._active = False
         if flush:
             self.flush()
