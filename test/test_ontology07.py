@@ -46,3 +46,24 @@ def test_a_07_message_has_no_message_header() -> None:
                          angular_velocity=ontology07.Point3d(x=0.0, y=0.0, z=0.0))
     with pytest.raises(ValueError, match="has no message_header"):
         Message(timestamp_ns=1, data=imu, message_header=Header(stamp=Time(sec=1, nanosec=0), frame_id="x")).to_row()
+
+
+@pytest.mark.parametrize("tag", sorted(sdk_classes()))
+def test_the_c_loop_encodes_every_07_layout_as_the_sdk(tag: str) -> None:
+    """The writer's columnar encoder (its C loop where built) gives the SDK's own batch, without
+    handing any batch to the Python path."""
+    import pyarrow as pa
+
+    from mosaico_ros_bridge.ontology.columnar import COMPILED
+    from mosaico_ros_bridge.writers.encoders import MessageEncoder
+    ours_type = ontology07.registered(tag)
+    assert ours_type is not None
+    samples = [sdk_sample(sdk_classes()[tag], k) for k in range(4)]
+    encoder = MessageEncoder(ours_type)
+    batch = encoder.encode([Message(timestamp_ns=k, data=ours_type.model_validate(s.model_dump()))
+                            for k, s in enumerate(samples)])
+    sdk = pa.Table.from_batches([ml.Message(timestamp_ns=k, data=s)._to_pa_record_batch() for k, s in enumerate(samples)])
+    assert batch.schema.equals(sdk.schema, check_metadata=True)
+    assert pa.Table.from_batches([batch]).to_pylist() == sdk.to_pylist()
+    if COMPILED:
+        assert encoder.python_batches == 0, f"{tag}: the C loop handed the batch to Python"
