@@ -29,7 +29,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.flight as fl
 from rclpy.serialization import serialize_message
 
 from bench.common import ServerProcess, save, table
@@ -130,14 +129,18 @@ def publish_to_receive_ms(client: MosaicoClient, sequence: str, topics: list[str
     """p50/p99 of (recorder receive time - publisher's header stamp), streamed from the server."""
     latencies: list[int] = []
     for topic in topics:
-        reader = client._control.do_get(fl.Ticket(f"{sequence}/{topic.lstrip('/')}".encode()))
-        for chunk in reader:
-            batch = chunk.data
-            if "message_header" not in batch.schema.names or batch.num_rows == 0:
+        for batch in client.stream_topic(sequence, topic):
+            # the ROS header: seed `message_header.stamp{sec, nanosec}`, 0.7 `header.timestamp{seconds,
+            # nanoseconds}`, a fallback topic's ROS-style `header.stamp{sec, nanosec}`
+            column = next((c for c in ("message_header", "header") if c in batch.schema.names), None)
+            if column is None or batch.num_rows == 0:
                 break
-            stamp = pc.struct_field(batch.column("message_header"), ["stamp"])
-            sent = pc.add(pc.multiply(pc.cast(pc.struct_field(stamp, ["sec"]), pa.int64()), 1_000_000_000),
-                          pc.cast(pc.struct_field(stamp, ["nanosec"]), pa.int64()))
+            header_type = batch.schema.field(column).type
+            ros_style = header_type.get_field_index("stamp") >= 0
+            stamp = pc.struct_field(batch.column(column), ["stamp" if ros_style else "timestamp"])
+            sent = pc.add(pc.multiply(pc.cast(pc.struct_field(stamp, ["sec" if ros_style else "seconds"]), pa.int64()),
+                                      1_000_000_000),
+                          pc.cast(pc.struct_field(stamp, ["nanosec" if ros_style else "nanoseconds"]), pa.int64()))
             if pc.max(sent).as_py() == 0:
                 break
             latencies.extend(pc.drop_null(pc.subtract(batch.column("timestamp_ns"), sent)).to_pylist()[:20000])

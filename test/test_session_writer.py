@@ -207,3 +207,23 @@ def test_topic_level_error_policies_as_the_sdk(server: Any, sdk: Any) -> None:
     assert [n.message for n in sdk.list_topic_notifications("topic_policies", "/ign")] == ["ValueError: one glitch"]
     read = lambda topic: [m.data.acceleration.x for m in sdk.topic_handler("topic_policies", topic).get_data_streamer()]  # noqa: E731
     assert read("/fin") == [1.0] and read("/ign") == [3.0, 4.0]
+
+
+@pytest.mark.parametrize("dialect", ["seed", "session"])
+def test_stream_topic_gives_the_stored_batches_on_both_dialects(tmp_path: Path, dialect: str) -> None:
+    types = {"seed": mb_types(), "session": (ontology07.Floating64, ontology07.Floating64)}[dialect]
+    with LocalServer(tmp_path / "store", dialect=dialect) as server:
+        with MosaicoClient.connect("127.0.0.1", server.port) as client:
+            with client.sequence_create("streamed", {}, max_batch_size_records=7) as writer:
+                topic = writer.topic_create("v", {}, types[0])
+                for i in range(50):
+                    topic.push(Message(timestamp_ns=i, data=types[1](data=i / 4)))
+            batches = list(client.stream_topic("streamed", "/v"))
+            assert sum(b.num_rows for b in batches) == 50
+            import pyarrow as pa
+            assert pa.Table.from_batches(batches).column("data").to_pylist() == [i / 4 for i in range(50)]
+
+
+def mb_types() -> tuple[Any, Any]:
+    from mosaico_ros_bridge import Floating64
+    return Floating64, Floating64

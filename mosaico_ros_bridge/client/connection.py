@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
+import pyarrow as pa
 import pyarrow.flight as fl
 
 from mosaico_ros_bridge.client.actions import FLIGHT_ERRORS, Actions, Notification, SeedActions, flight_error
@@ -109,6 +110,16 @@ class Connection:
         """Record count and time range of a topic, streamed (no full read into memory)."""
         locator = topic_locator(sequence, topic)
         return self._read(locator, lambda: self._reads.topic_span(self._control, locator))
+
+    def stream_topic(self, sequence: str, topic: str) -> Iterator[pa.RecordBatch]:
+        """A topic's record batches as the server streams them (bounded memory, sorted by timestamp_ns)."""
+        locator = topic_locator(sequence, topic)
+        reader = self._read(locator, lambda: self._reads.open_topic(self._control, locator))
+        try:
+            for chunk in reader:
+                yield chunk.data
+        except FLIGHT_ERRORS as exc:
+            raise flight_error(exc, f"reading {locator!r}", self.endpoint.target, "read") from exc
 
     def read_topic(self, sequence: str, topic: str) -> list[Message]:
         """Every record of a topic as typed Messages, sorted by timestamp_ns."""

@@ -97,6 +97,11 @@ class ReadPath:
     read_topic_table: Callable[[fl.FlightClient, str], TopicTable]
     topic_properties: Callable[[fl.FlightClient, str], dict[str, Any]]
     topic_span: Callable[[fl.FlightClient, str], TopicSpan]
+    open_topic: Callable[[fl.FlightClient, str], fl.FlightStreamReader]
 
 
-SEED_READS = ReadPath(list_sequences, sequence_topics, read_topic_table, topic_properties, scan_timestamps)
+def open_topic(client: fl.FlightClient, locator: str) -> fl.FlightStreamReader:
+    return client.do_get(fl.Ticket(locator.encode()))
+
+
+SEED_READS = ReadPath(list_sequences, sequence_topics, read_topic_table, topic_properties, scan_timestamps, open_topic)

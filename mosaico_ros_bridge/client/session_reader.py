@@ -140,4 +140,8 @@ def sequence_system_info(client: fl.FlightClient, sequence: str) -> dict[str, An
             "created_datetime": _utc(manifest.get("created_at_ns")), "sessions": len(sessions)}
 
 
-SESSION_READS = ReadPath(list_sequences, sequence_topics, read_topic_table, topic_properties, topic_span)
+def open_topic(client: fl.FlightClient, locator: str) -> fl.FlightStreamReader:
+    return client.do_get(topic_info(client, locator).ticket)
+
+
+SESSION_READS = ReadPath(list_sequences, sequence_topics, read_topic_table, topic_properties, topic_span, open_topic)
