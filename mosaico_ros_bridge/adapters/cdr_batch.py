@@ -24,19 +24,20 @@ def _struct(arrow_type: pa.DataType, n: int, children: dict[str, pa.Array], mask
                                       mask=pa.array(mask) if mask is not None and mask.any() else None)
 
 
-def _covariance(values: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
-    """rows of 9 as list<double>; an all-zero matrix is null (the IMU rule of the adapter)."""
+def _covariance(values: np.ndarray, arrow_type: pa.DataType, positive: bool) -> pa.Array:
+    """rows of 9 as list<double>; null when unknown: all zeros (the seed adapter's IMU rule) or, with
+    `positive` (the 0.7 bridge's rule), no element > 0."""
     n = len(values)
     offsets = pa.array(np.arange(0, 9 * (n + 1), 9, dtype=np.int32))
-    unknown = ~values.any(axis=1)
+    unknown = ~(values > 0).any(axis=1) if positive else ~values.any(axis=1)
     return pa.ListArray.from_arrays(offsets, pa.array(values.ravel()), type=arrow_type,
                                     mask=pa.array(unknown) if unknown.any() else None)
 
 
 def _vector(arrow_type: pa.DataType, body: np.ndarray, first: int, dims: str, cov: int,
-            mask: np.ndarray | None = None) -> pa.Array:
+            mask: np.ndarray | None = None, positive: bool = False) -> pa.Array:
     children = {d: pa.array(body[:, first + i]) for i, d in enumerate(dims)}
-    children["covariance"] = _covariance(body[:, cov:cov + 9], arrow_type.field("covariance").type)
+    children["covariance"] = _covariance(body[:, cov:cov + 9], arrow_type.field("covariance").type, positive)
     return _struct(arrow_type, len(body), children, mask)
 
 
@@ -48,7 +49,9 @@ def _header(header_type: pa.DataType, stamps: np.ndarray, frames: list[str]) -> 
     if header_type.get_field_index("timestamp") >= 0:
         time = _struct(header_type.field("timestamp").type, n, {"seconds": pa.array(stamps[:, 0].astype(np.int32)),
                                                                 "nanoseconds": nanosec})
-        return _struct(header_type, n, {"timestamp": time, "frame_id": pa.array(frames, pa.string())})
+        empty = np.fromiter((not f for f in frames), bool, n) & (stamps[:, 0] == 0) & (stamps[:, 1] == 0)
+        return _struct(header_type, n, {"timestamp": time, "frame_id": pa.array(frames, pa.string())},
+                       mask=empty)  # the 0.7 bridge's rule: an empty ROS header is no header
     stamp = _struct(header_type.field("stamp").type, n, {"sec": pa.array(stamps[:, 0]), "nanosec": nanosec})
     return _struct(header_type, n, {"stamp": stamp, "frame_id": pa.array(frames, pa.string())})
 
@@ -72,12 +75,15 @@ def imu_batch(items: Sequence[Any], schema: pa.Schema) -> pa.RecordBatch | None:
     if len(blob) != n * 8 * IMU_DOUBLES:
         return None
     body = np.frombuffer(blob, "<f8").reshape(n, IMU_DOUBLES)
-    header = _header(schema.field("header").type, stamps, frames)
+    header_type = schema.field("header").type
+    header = _header(header_type, stamps, frames)
+    v07 = header_type.get_field_index("timestamp") >= 0  # the 0.7 layout follows the 0.7 bridge's rules
     columns = {
         "timestamp_ns": pa.array(np.fromiter((item.t for item in items), np.int64, n)),
         "message_header": header, "header": header,
-        "orientation": _vector(schema.field("orientation").type, body, 0, "xyzw", 4, mask=body[:, 4] == -1),
-        "angular_velocity": _vector(schema.field("angular_velocity").type, body, 13, "xyz", 16),
-        "acceleration": _vector(schema.field("acceleration").type, body, 25, "xyz", 28),
+        "orientation": _vector(schema.field("orientation").type, body, 0, "xyzw", 4, mask=body[:, 4] == -1,
+                               positive=v07),
+        "angular_velocity": _vector(schema.field("angular_velocity").type, body, 13, "xyz", 16, positive=v07),
+        "acceleration": _vector(schema.field("acceleration").type, body, 25, "xyz", 28, positive=v07),
     }
     return pa.RecordBatch.from_arrays([columns[name] for name in schema.names], schema=schema)

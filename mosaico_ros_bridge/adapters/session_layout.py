@@ -1,13 +1,14 @@
 """An adapter's mapping in the 0.7 layout (session-dialect servers): the 0.7 class of the same concept
-(same class name; LargeString → String), no `message_header` envelope column, and every 0.7 `Header`
+(same class name; LargeString → String), no `message_header` envelope column, every 0.7 `Header`
 struct filled from the ROS header (`stamp.sec` → `timestamp.seconds`, `stamp.nanosec` →
-`timestamp.nanoseconds`, `frame_id`; `sample_counter` stays null: ROS 2 headers have no seq).
-Column paths and the other getters are the seed adapter's, so both layouts apply the same rules."""
+`timestamp.nanoseconds`, `frame_id`; `sample_counter` stays null: ROS 2 headers have no seq), and
+the official 0.7 bridge's rules (test/test_official_bridge.py compares row for row)."""
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from operator import attrgetter
-from typing import Iterator
+from typing import Any, Iterator
 
 import pyarrow as pa
 
@@ -15,7 +16,7 @@ from mosaico_ros_bridge import ontology07
 from mosaico_ros_bridge.adapters.base import NONE, Adapter
 from mosaico_ros_bridge.errors import UnsupportedMessageType
 from mosaico_ros_bridge.ontology.base import Serializable
-from mosaico_ros_bridge.ontology.columnar import Getters
+from mosaico_ros_bridge.ontology.columnar import Getter, Getters
 from mosaico_ros_bridge.protocol import MESSAGE_HEADER_FIELD
 
 RENAMED = {"LargeString": "String"}  # 0.7 dropped LargeString
@@ -52,10 +53,93 @@ def header_getters(schema_fields: list[pa.Field]) -> Getters:
     return {f"{path}.{child}": getter for path in header_paths(schema_fields) for child, getter in HEADER_CHILDREN.items()}
 
 
+def valid_covariance(values: Any) -> bool:
+    """The 0.7 bridge's rule: a covariance is known when some element is > 0 (all zeros, or ROS's -1
+    'unknown' marker, mean none)."""
+    return values is not None and any(v > 0 for v in values)
+
+
+def valid_header(header: Any) -> bool:
+    """The 0.7 bridge's rule: a ROS header with an empty frame_id and a zero stamp is no header."""
+    return header is not None and bool(header.frame_id or header.stamp.sec or header.stamp.nanosec)
+
+
+def _known_header(get: Getter) -> Getter:
+    return lambda row: header if valid_header(header := get(row)) else None
+
+
+def _known_covariance(get: Getter) -> Getter:
+    return lambda row: values if valid_covariance(values := get(row)) else None
+
+
+def _type_if_known(get_type: Getter, get_covariance: Getter) -> Getter:
+    return lambda row: get_type(row) if valid_covariance(get_covariance(row)) else None
+
+
+def _nan_to_none(get: Getter) -> Getter:
+    return lambda row: None if math.isnan(value := get(row)) else value
+
+
+def _empty_to_none(get: Getter) -> Getter:
+    return lambda row: value if len(value := get(row)) else None
+
+
+FORMATS07 = {"raw", "png", "jpeg", "jpg", "tiff", "h264", "hevc"}
+
+
+def compressed_format(text: str) -> str:
+    """The 0.7 bridge's reading of CompressedImage.format: empty → png; one token → that codec;
+    `<fmt>; <codec> compressed <fmt>` → codec; `<fmt>; compressedDepth <codec>` → codec; a codec it
+    does not know → raw; anything else is refused (ValueError: the message is rejected, as there)."""
+    if not text:
+        return "png"
+    parts = text.split()
+    if len(parts) == 1:
+        codec = parts[0]
+    else:
+        depth, color = "compressedDepth" in parts, "compressed" in parts
+        if depth == color:
+            raise ValueError(f"CompressedImage.format {text!r}: expected either 'compressed' or 'compressedDepth'")
+        index = 1 if color else 2
+        codec = parts[index] if len(parts) > index else "png"
+    return codec.lower() if codec.lower() in FORMATS07 else "raw"
+
+
+BATTERY_NAN = ("temperature", "current", "charge", "capacity", "design_capacity")
+OVERRIDES: dict[str, Getters] = {  # the 0.7 bridge's per-type rules beyond headers and covariances
+    "sensor_msgs/msg/BatteryState": {
+        **{name: _nan_to_none(attrgetter(f"msg.{name}")) for name in BATTERY_NAN},
+        "cell_voltage": _empty_to_none(attrgetter("msg.cell_voltage")),
+        "cell_temperature": _empty_to_none(attrgetter("msg.cell_temperature")),
+    },
+    "sensor_msgs/msg/NavSatFix": {"status": lambda row: row if row.msg.status.status >= -1 else None},
+    "sensor_msgs/msg/CompressedImage": {"format": lambda row: compressed_format(row.msg.format)},
+    "geometry_msgs/msg/TransformStamped": {"target_frame_id": lambda row: row.msg.child_frame_id or None},
+    "tf2_msgs/msg/TFMessage": {"transforms[].target_frame_id": lambda item: item.child_frame_id or None},
+}
+
+
+def session_getters(adapter: Adapter, target: type[Serializable]) -> Getters:
+    """The seed getters with the 0.7 bridge's rules: empty headers and unknown covariances are null
+    (a covariance_type only beside a known covariance), plus the per-type OVERRIDES."""
+    getters = {path: getter for path, getter in adapter.getters.items() if not path.startswith(MESSAGE_HEADER_FIELD)}
+    headers = list(header_paths(target.arrow_fields()))
+    for path in headers:
+        if path in getters and getters[path] is not NONE:
+            getters[path] = _known_header(getters[path])
+    getters.update(header_getters(target.arrow_fields()))
+    for path, getter in list(getters.items()):
+        if path.split(".")[-1] == "covariance" and getter is not NONE:
+            getters[path] = _known_covariance(getter)
+            kind = path[:-len("covariance")] + "covariance_type"
+            if getters.get(kind, NONE) is not NONE:
+                getters[kind] = _type_if_known(getters[kind], getter)
+    getters.update(OVERRIDES.get(adapter.ros_type, {}))
+    return getters
+
+
 def in_session_layout(adapter: Adapter) -> Adapter:
-    """The same mapping writing the 0.7 class; fast CDR decoders that only know the seed layout are
-    dropped (the per-message decoder reads objects, so it serves both)."""
+    """The same mapping writing the 0.7 class with the 0.7 bridge's rules. The batch CDR decoder
+    knows the 0.7 layout and rules too; the per-message decoder reads objects, so it serves both."""
     target = session_class(adapter.ontology)
-    getters = {**adapter.getters, **header_getters(target.arrow_fields())}
-    getters = {path: getter for path, getter in getters.items() if not path.startswith(MESSAGE_HEADER_FIELD)}
-    return replace(adapter, ontology=target, getters=getters, raw_batch=adapter.raw_batch)
+    return replace(adapter, ontology=target, getters=session_getters(adapter, target))
