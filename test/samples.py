@@ -55,4 +55,10 @@ def make_image(i: int) -> Image:
     return msg
 
 
-MAKERS = {"imu": make_imu, "tf": make_tf, "joy": make_joy, "image": make_image}
+def make_kv(i: int) -> Any:
+    """A type no mapping knows in either dialect (recorded by the fallback)."""
+    from diagnostic_msgs.msg import KeyValue
+    return KeyValue(key=f"key_{i}", value=f"valüe {i}")
+
+
+MAKERS = {"imu": make_imu, "tf": make_tf, "joy": make_joy, "image": make_image, "kv": make_kv}

@@ -15,12 +15,12 @@ from typing import Any, Iterator
 import pytest
 
 from procs import Proc, python
-from samples import make_image, make_imu, make_joy, make_tf
+from samples import make_image, make_imu, make_joy, make_kv, make_tf
 from sdk_samples import ml, session_server
 from test_recorder import COUNT, StatusWatcher, params, publisher, recorder
 from test_spool import free_port
 
-TOPICS = ["/robot/imu", "/robot/cam", "/tf", "/tf_static", "/robot/joy"]
+TOPICS = ["/robot/imu", "/robot/cam", "/tf", "/tf_static", "/robot/joy", "/robot/kv"]
 
 
 @pytest.fixture
@@ -75,7 +75,8 @@ def test_live_topics_land_in_the_session_dialect(server: Any, tmp_path: Path, ro
     watcher = StatusWatcher(ros_context)
     try:
         sequence = rec.wait_for(lambda l: "sequence created:" in l).rsplit(" ", 1)[1]
-        for kind, topic in (("imu", "/robot/imu"), ("image", "/robot/cam"), ("tf", "/tf"), ("joy", "/robot/joy")):
+        for kind, topic in (("imu", "/robot/imu"), ("image", "/robot/cam"), ("tf", "/tf"), ("joy", "/robot/joy"),
+                            ("kv", "/robot/kv")):
             pubs.append(publisher(kind, topic))
         for topic in TOPICS:
             watcher.wait_received(topic, 1 if topic == "/tf_static" else COUNT)
@@ -88,19 +89,23 @@ def test_live_topics_land_in_the_session_dialect(server: Any, tmp_path: Path, ro
         rec.stop()
     output = rec.output()
     assert f"server 127.0.0.1:{server.port}: mosaicod 0.7.0 (session dialect)" in output
-    assert f"finalized {sequence}; 5 topic(s), {4 * COUNT + 1} record(s)" in output
+    assert f"finalized {sequence}; 6 topic(s), {5 * COUNT + 1} record(s)" in output
     for topic, check, make, count in (("/robot/imu", check_imu, make_imu, COUNT), ("/robot/cam", check_image, make_image, COUNT),
                                       ("/tf", check_tf, make_tf, COUNT), ("/tf_static", check_tf, make_tf, 1)):
         messages = read_all(server.port, sequence, topic)
         assert len(messages) == count, topic
         for i, message in enumerate(messages):
             check(message.data, make(i))
-    joy = read_all(server.port, sequence, "/robot/joy")  # fallback: the SDK reads it without our classes
-    assert len(joy) == COUNT
-    for i, message in enumerate(joy):
+    joy = read_all(server.port, sequence, "/robot/joy")  # a type only the 0.7 ontology models
+    assert [type(m.data).__name__ for m in joy] == ["Joy"] * COUNT
+    assert [(m.data.axes, m.data.buttons) for m in joy] == [(list(make_joy(i).axes), list(make_joy(i).buttons))
+                                                          for i in range(COUNT)]
+    kv = read_all(server.port, sequence, "/robot/kv")  # the fallback: the SDK reads it without our classes
+    assert len(kv) == COUNT
+    for i, message in enumerate(kv):
         row = message.data.model_dump() if hasattr(message.data, "model_dump") else dict(message.data)
         row = row.get("raw_data", row)
-        assert row["axes"] == list(make_joy(i).axes) and row["buttons"] == list(make_joy(i).buttons)
+        assert (row["key"], row["value"]) == (make_kv(i).key, make_kv(i).value)
     sdk = ml.MosaicoClient.connect("127.0.0.1", server.port)
     try:
         handler = sdk.sequence_handler(sequence)

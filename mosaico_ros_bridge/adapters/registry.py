@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 import pyarrow as pa
 
-from mosaico_ros_bridge.adapters import geometry_msgs, nav_msgs, nmea_msgs, sensor_msgs, std_msgs, tf2_msgs
+from mosaico_ros_bridge.adapters import geometry_msgs, nav_msgs, nmea_msgs, sensor_msgs, session_only, std_msgs, tf2_msgs
 from mosaico_ros_bridge.adapters.base import Adapter, RosEncoder, envelope
 from mosaico_ros_bridge.adapters.cdr import RawDecoder
 from mosaico_ros_bridge.adapters.cdr_batch import BatchDecoder
@@ -24,6 +24,7 @@ from mosaico_ros_bridge.topic_description import TopicDescription
 
 BUILT_IN = [*std_msgs.ADAPTERS, *geometry_msgs.ADAPTERS, *sensor_msgs.ADAPTERS, *nav_msgs.ADAPTERS,
             *tf2_msgs.ADAPTERS, *nmea_msgs.ADAPTERS]
+SESSION_ONLY = {a.ros_type: a for a in session_only.ADAPTERS}  # 0.7 classes the seed ontology lacks
 
 
 class UnknownTypes(str, Enum):
@@ -84,6 +85,8 @@ class AdapterRegistry:
         """The plan for a topic of ros_type in the server dialect's layout ("seed" or "session");
         None when unknown types are skipped."""
         adapter = self._adapters.get(ros_type)
+        if adapter is None and layout == "session":
+            adapter = SESSION_ONLY.get(ros_type)
         if ros_type == "sensor_msgs/msg/Image" and adapter is sensor_msgs.IMAGE_RAW:
             adapter = sensor_msgs.IMAGE_PNG if image_format == ImageFormat.PNG else sensor_msgs.IMAGE_RAW
         if adapter is not None:
