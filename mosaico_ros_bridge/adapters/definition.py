@@ -22,6 +22,7 @@ class FieldType:
     kind: Kind
     name: str = ""
     element: "FieldType | None" = None
+    size: int = 0  # of a fixed-size array
 
     @property
     def binary(self) -> bool:
@@ -45,7 +46,8 @@ def field_type(slot: Any) -> FieldType:
     if kind == "NamespacedType":
         return FieldType("message", "/".join([*slot.namespaces, slot.name]))
     if kind in ("Array", "UnboundedSequence", "BoundedSequence"):
-        return FieldType("array" if kind == "Array" else "sequence", element=field_type(slot.value_type))
+        return FieldType("array" if kind == "Array" else "sequence", element=field_type(slot.value_type),
+                         size=int(slot.size) if kind == "Array" else 0)
     raise TypeError(f"unknown rosidl slot type {kind}")
 
 

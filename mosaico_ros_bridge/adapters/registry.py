@@ -16,10 +16,10 @@ from mosaico_ros_bridge.adapters.cdr import RawDecoder
 from mosaico_ros_bridge.adapters.cdr_batch import BatchDecoder
 from mosaico_ros_bridge.adapters.fallback import fallback_plan
 from mosaico_ros_bridge.adapters.session_layout import in_session_layout
+from mosaico_ros_bridge.adapters.unmodeled import unmodeled_plan
 from mosaico_ros_bridge.errors import ConfigError, UnsupportedMessageType
 from mosaico_ros_bridge.ontology.columnar import Getters
 from mosaico_ros_bridge.ontology.images import ImageFormat
-from mosaico_ros_bridge.protocol import MESSAGE_HEADER_FIELD
 from mosaico_ros_bridge.topic_description import TopicDescription
 
 BUILT_IN = [*std_msgs.ADAPTERS, *geometry_msgs.ADAPTERS, *sensor_msgs.ADAPTERS, *nav_msgs.ADAPTERS,
@@ -97,11 +97,12 @@ class AdapterRegistry:
             raise UnsupportedMessageType(
                 f"topic {topic!r}: no adapter for {ros_type}; set unknown_types to 'fallback' to record it "
                 "losslessly, 'skip' to ignore it, or register one with adapters.extra ('module:NAME')")
+        if layout == "session":  # the official 0.7 bridge's Unmodeled representation
+            unmodeled = unmodeled_plan(ros_type, msg_class)
+            return TopicPlan(ros_type, unmodeled.ontology_tag, "default", unmodeled.schema,
+                             {**envelope(None), **unmodeled.getters}, mapped=False)
         fallback = fallback_plan(ros_type, msg_class)
-        schema = fallback.schema
-        if layout == "session":  # the 0.7 envelope is timestamp_ns alone
-            schema = schema.remove(schema.get_field_index(MESSAGE_HEADER_FIELD))
-        return TopicPlan(ros_type, fallback.ontology_tag, "default", schema,
+        return TopicPlan(ros_type, fallback.ontology_tag, "default", fallback.schema,
                          {**envelope(fallback.header_source), **fallback.getters}, mapped=False)
 
 
