@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import Any, Callable
 
 import pyarrow as pa
 
@@ -70,15 +70,21 @@ def _bytes_getter(path: str) -> Any:
     return lambda parent: bytes(getattr(parent, name))
 
 
-def struct_fields(cls: type, prefix: str, getters: Getters, seen: tuple[str, ...] = ()) -> list[pa.Field]:
-    """Arrow fields of a ROS message class; conversions needed on the way are added to getters."""
+Element = Callable[[FieldType, str, str, Getters, tuple[str, ...]], pa.DataType]  # (kind, name, path, ...)
+
+
+def struct_fields(cls: type, prefix: str, getters: Getters, seen: tuple[str, ...] = (), *,
+                  element: Element | None = None, nullable: bool = False) -> list[pa.Field]:
+    """Arrow fields of a ROS message class (`element` turns each field's type into Arrow: the
+    fallback's by default); conversions needed on the way are added to getters."""
     name = f"{cls.__module__}.{cls.__name__}"
     if name in seen:
         raise UnsupportedMessageType(f"recursive message definition {name} cannot be flattened into Arrow")
+    convert = element or (lambda kind, _, path, got, inner: _element(kind, path, got, inner))
     fields = []
     for field_name, kind in MessageDefinition.of(cls).fields:
         path = f"{prefix}.{field_name}" if prefix else field_name
-        fields.append(pa.field(field_name, _element(kind, path, getters, seen + (name,)), nullable=False))
+        fields.append(pa.field(field_name, convert(kind, field_name, path, getters, seen + (name,)), nullable=nullable))
     return fields
 
 

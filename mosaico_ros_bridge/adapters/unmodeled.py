@@ -10,8 +10,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from mosaico_ros_bridge.adapters.definition import FieldType, MessageDefinition
-from mosaico_ros_bridge.adapters.fallback import FallbackPlan, message_class
+from mosaico_ros_bridge.adapters.definition import FieldType
+from mosaico_ros_bridge.adapters.fallback import FallbackPlan, message_class, struct_fields
 from mosaico_ros_bridge.errors import UnsupportedMessageType
 from mosaico_ros_bridge.ontology.columnar import Getters
 from mosaico_ros_bridge.protocol import TIMESTAMP_FIELD
@@ -59,14 +59,7 @@ def _arrow(kind: FieldType, name: str, path: str, getters: Getters, seen: tuple[
 
 
 def fields_of(cls: type, prefix: str, getters: Getters, seen: tuple[str, ...] = ()) -> list[pa.Field]:
-    name = f"{cls.__module__}.{cls.__name__}"
-    if name in seen:
-        raise UnsupportedMessageType(f"recursive message definition {name} cannot be flattened into Arrow")
-    fields = []
-    for field_name, kind in MessageDefinition.of(cls).fields:
-        path = f"{prefix}.{field_name}" if prefix else field_name
-        fields.append(pa.field(field_name, _arrow(kind, field_name, path, getters, seen + (name,))))
-    return fields
+    return struct_fields(cls, prefix, getters, seen, element=_arrow, nullable=True)
 
 
 def unmodeled_plan(ros_type: str, cls: type) -> FallbackPlan:
