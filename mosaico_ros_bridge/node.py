@@ -12,6 +12,7 @@ from rclpy.node import Node
 from rclpy.task import Future
 
 from mosaico_ros_bridge.adapters import AdapterRegistry, Received, TopicPlan, UnknownTypes, message_class
+from mosaico_ros_bridge.adapters.ros_metadata import ROS_KEY, ros_metadata
 from mosaico_ros_bridge.config import RecorderConfig, load_config
 from mosaico_ros_bridge.client.names import validate_topic_name
 from mosaico_ros_bridge.errors import InvalidName, MosaicoBridgeError, UnsupportedMessageType
@@ -118,8 +119,20 @@ class RecorderNode(Node):
         depth = queue_depth(msg_class, self.config.topics)
         self._subscribe(name, plan, msg_class, adapted_qos(publishers, options, depth))
 
+    def _topic_metadata(self, ros_type: str) -> dict[str, Any]:
+        """Seed servers: `ros:type`. Session servers: the official bridge's `_ros_` (type, constants,
+        definition), so live recordings and ingested bags describe their topics alike."""
+        if self.recording.layout != "session":
+            return {**self.config.sequence.metadata, "ros:type": ros_type}
+        try:
+            ros = ros_metadata(ros_type)
+        except UnsupportedMessageType as exc:
+            self.get_logger().warning(f"{exc}; its topics carry only the type name in _ros_")
+            ros = {"msgtype": ros_type}
+        return {**self.config.sequence.metadata, ROS_KEY: ros}
+
     def _subscribe(self, name: str, plan: TopicPlan, msg_class: type, qos: Any) -> None:
-        metadata = {**self.config.sequence.metadata, "ros:type": plan.ros_type}
+        metadata = self._topic_metadata(plan.ros_type)
         spec = TopicSpec(plan.topic(name, metadata), lambda: plan.encoder(msg_class, raw=True))
         counters = TopicCounters(name, plan.ros_type, self.recording.add_topic(spec))
         self.topics[name] = counters

@@ -110,7 +110,10 @@ def test_live_topics_land_in_the_session_dialect(server: Any, tmp_path: Path, ro
     try:
         handler = sdk.sequence_handler(sequence)
         assert sorted(handler.topics) == sorted(TOPICS) and handler.sessions[0].locked
-        assert sdk.topic_handler(sequence, "/robot/imu").user_metadata["ros:type"] == "sensor_msgs/msg/Imu"
+        from rosbags.typesys import Stores, get_typestore
+        ros = sdk.topic_handler(sequence, "/robot/imu").user_metadata["_ros_"]  # as the official injector writes it
+        official_msgdef, _ = get_typestore(Stores.ROS2_JAZZY).generate_msgdef("sensor_msgs/msg/Imu", ros_version=2)
+        assert ros == {"msgtype": "sensor_msgs/msg/Imu", "enums": {}, "msgdef": official_msgdef}
     finally:
         sdk.close()
 
