@@ -76,6 +76,8 @@ class TopicOptions(Strict):
     reliability: Literal["auto", "reliable", "best_effort"] = "auto"
     durability: Literal["auto", "volatile", "transient_local"] = "auto"
     depth: int = Field(default=0, ge=0)
+    # session dialect: a PointCloud2 topic stored as this columnar type (the official bridge's overrides)
+    pointcloud_as: Literal["", "lidar", "radar", "rgbd_camera", "tof_camera", "stereo_camera"] = ""
 
 
 class TopicsConfig(Strict):

@@ -105,7 +105,7 @@ class RecorderNode(Node):
             plan = self.registry.plan(ros_type, msg_class, topic=name,
                                       image_format=ImageFormat(options.image_format if options else "raw"),
                                       unknown=UnknownTypes(self.config.topics.unknown_types),
-                                      layout=self.recording.layout)
+                                      layout=self.recording.layout, pointcloud_as=options.pointcloud_as if options else "")
         except UnsupportedMessageType as exc:
             if self.config.topics.unknown_types == "error":
                 raise

@@ -261,3 +261,47 @@ def test_what_we_store_the_sdk_reads_back_as_the_official_row(server: Any, ros_t
             assert type(message.data).__name__ == "CameraInfo" and message.data.distortion_parameters == []
             continue
         assert as_text(message._to_pa_record_batch().to_pylist()[0]) == as_text(official), ros_type
+
+
+def _cloud(i: int, fields: list[tuple[str, int, int]], big_endian: bool = False) -> Any:
+    """A PointCloud2 of i points with the given (name, datatype, count) fields, packed in order."""
+    import numpy as np
+    from sensor_msgs import msg as sm
+    kinds = {1: "i1", 2: "u1", 3: "i2", 4: "u2", 5: "i4", 6: "u4", 7: "f4", 8: "f8"}
+    points, offset, layout = [], 0, []
+    for name, datatype, count in fields:
+        points.append(sm.PointField(name=name, offset=offset, datatype=datatype, count=count))
+        layout.append((name, (">" if big_endian else "<") + kinds[datatype], (count,) if count > 1 else ()))
+        offset += np.dtype(kinds[datatype]).itemsize * count
+    array = np.zeros(i, dtype=np.dtype(layout))
+    for k, (name, _, count) in enumerate(fields):
+        array[name] = (np.arange(i * count).reshape((i, count) if count > 1 else (i,)) * (k + 1.5)).astype(array[name].dtype)
+    return sm.PointCloud2(header=_header(i), height=1, width=i, fields=points, is_bigendian=big_endian,
+                          point_step=offset, row_step=offset * i, data=array.tobytes(), is_dense=True)
+
+
+POINTCLOUD_KINDS = {
+    "lidar": ("LidarAdapter", [("x", 7, 1), ("y", 7, 1), ("z", 7, 1), ("intensity", 7, 1), ("ring", 4, 1),
+                               ("beam_id", 4, 1)]),
+    "radar": ("RadarAdapter", [("x", 7, 1), ("y", 7, 1), ("z", 7, 1), ("rcs", 7, 1), ("doppler_velocity", 8, 1)]),
+    "rgbd_camera": ("RGBDCameraAdapter", [("x", 7, 1), ("y", 7, 1), ("z", 7, 1), ("rgb", 6, 1)]),
+    "tof_camera": ("ToFCameraAdapter", [("x", 7, 1), ("y", 7, 1), ("z", 7, 1), ("intensity", 7, 1), ("noise", 7, 1)]),
+    "stereo_camera": ("StereoCameraAdapter", [("x", 7, 1), ("y", 7, 1), ("z", 7, 1), ("luma", 2, 1)]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(POINTCLOUD_KINDS))
+def test_pointcloud_overrides_are_the_official_override_adapters(kind: str) -> None:
+    from mosaicolabs.bridges.ros.adapters import override_msgs
+    adapter_name, fields = POINTCLOUD_KINDS[kind]
+    official = getattr(override_msgs, adapter_name)
+    messages = [_cloud(i, fields) for i in range(4)] + [_cloud(3, fields, big_endian=True)]
+    plan = REGISTRY.plan("sensor_msgs/msg/PointCloud2", type(messages[0]), layout="session", pointcloud_as=kind)
+    assert plan is not None and plan.ontology_tag == official.ontology_data_type().__ontology_tag__
+    items = [Received(1000 + i, serialize_message(m)) for i, m in enumerate(messages)]
+    ours = plan.encoder(type(messages[0]), raw=True).decoders[-1].decode(items)
+    assert ours is not None
+    for item, row in zip(items, ours.to_pylist()):
+        data, consts = _to_dict(rosbags_decode(item.msg, "sensor_msgs/msg/PointCloud2"))
+        expected = official.translate(ROSMessage(item.t, "/cloud", "sensor_msgs/msg/PointCloud2", data, consts))
+        assert as_text(row) == as_text(expected._to_pa_record_batch().to_pylist()[0]), kind

@@ -15,6 +15,7 @@ from mosaico_ros_bridge.adapters.base import Adapter, RosEncoder, envelope
 from mosaico_ros_bridge.adapters.cdr import RawDecoder
 from mosaico_ros_bridge.adapters.cdr_batch import BatchDecoder
 from mosaico_ros_bridge.adapters.fallback import fallback_plan
+from mosaico_ros_bridge.adapters.pointcloud import pointcloud_adapter
 from mosaico_ros_bridge.adapters.session_layout import in_session_layout
 from mosaico_ros_bridge.adapters.unmodeled import unmodeled_plan
 from mosaico_ros_bridge.errors import ConfigError, UnsupportedMessageType
@@ -81,9 +82,13 @@ class AdapterRegistry:
         return sorted(self._adapters)
 
     def plan(self, ros_type: str, msg_class: type, *, image_format: ImageFormat = ImageFormat.RAW,
-             unknown: UnknownTypes = UnknownTypes.FALLBACK, topic: str = "?", layout: str = "seed") -> TopicPlan | None:
+             unknown: UnknownTypes = UnknownTypes.FALLBACK, topic: str = "?", layout: str = "seed",
+             pointcloud_as: str = "") -> TopicPlan | None:
         """The plan for a topic of ros_type in the server dialect's layout ("seed" or "session");
-        None when unknown types are skipped."""
+        `pointcloud_as` stores a session-dialect PointCloud2 topic as Lidar, Radar, ... None when
+        unknown types are skipped."""
+        if pointcloud_as and layout == "session" and ros_type == "sensor_msgs/msg/PointCloud2":
+            return plan_for_adapter(in_session_layout(pointcloud_adapter(pointcloud_as)))
         adapter = self._adapters.get(ros_type)
         if adapter is None and layout == "session":
             adapter = SESSION_ONLY.get(ros_type)
