@@ -171,18 +171,18 @@ def run_baseline(streams: list[Stream], duration: float, raw: bool, env: dict[st
 
 
 def run_recorder(streams: list[Stream], duration: float, env: dict[str, str], spool: bool,
-                 direct_io: bool = True) -> dict[str, Any]:
+                 direct_io: bool = True, dialect: str = "session") -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="mosaico-bench-rec-"))
     try:
         return _record(streams, duration, env, {"dir": str(work / "spool"), "enabled": spool, "direct_io": direct_io},
-                       work)
+                       work, dialect)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def _record(streams: list[Stream], duration: float, env: dict[str, str], spool: dict[str, Any],
-            work: Path) -> dict[str, Any]:
-    with ServerProcess() as server:
+            work: Path, dialect: str) -> dict[str, Any]:
+    with ServerProcess(dialect) as server:
         config = work / "record.yaml"
         config.write_text(json.dumps({"mosaico_recorder": {"ros__parameters": {
             "server": {"port": server.port}, "sequence": {"name": "bench_{stamp}"},
@@ -221,15 +221,15 @@ def message_bytes(streams: list[Stream]) -> dict[str, int]:
 
 
 def scenario(name: str, duration: float, env: dict[str, str], spool: bool = True, log: Any = print,
-             direct_io: bool = True) -> dict[str, Any]:
+             direct_io: bool = True, dialect: str = "session") -> dict[str, Any]:
     streams = SCENARIOS[name]
     log(f"bench: {name}: baseline (deserializing) ...")
     base = run_baseline(streams, duration, False, env)
     log(f"bench: {name}: baseline (raw) ...")
     raw = run_baseline(streams, duration, True, env)
     mode = ("O_DIRECT" if direct_io else "buffered") + " spool" if spool else "no spool"
-    log(f"bench: {name}: recorder -> local server ({mode}) ...")
-    rec = run_recorder(streams, duration, env, spool, direct_io)
+    log(f"bench: {name}: recorder -> local server ({dialect} dialect, {mode}) ...")
+    rec = run_recorder(streams, duration, env, spool, direct_io, dialect)
     sizes = message_bytes(streams)
     mean_bytes = sum(sizes[s.kind] * (s.rate or 1) * s.fanout for s in streams) / sum((s.rate or 1) * s.fanout for s in streams)
     return {
@@ -258,13 +258,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
     parser.add_argument("--no-spool", action="store_true", help="record with spool.enabled false (its cost)")
     parser.add_argument("--buffered-spool", action="store_true", help="spool.direct_io false (what O_DIRECT saves)")
+    parser.add_argument("--dialect", choices=["session", "seed"], default="session", help="the local server's dialect")
     args = parser.parse_args(argv)
     import os
     import random
 
     env = {**os.environ, "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "PYTHONUNBUFFERED": "1",
            "ROS_DOMAIN_ID": os.environ.get("ROS_DOMAIN_ID", str(random.randint(102, 215)))}
-    results = {name: scenario(name, args.duration, env, not args.no_spool, direct_io=not args.buffered_spool)
+    results = {name: scenario(name, args.duration, env, not args.no_spool, direct_io=not args.buffered_spool,
+                              dialect=args.dialect)
                for name in (args.scenario or list(SCENARIOS))}
     header = ["scenario", "base msg/s", "raw msg/s", "rec msg/s", "ratio", "drops", "overflow", "base drops",
               "cpu ratio", "peak RSS MB", "RSS +>10s", "lat p50/p99 ms", "discovery s"]
