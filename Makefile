@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(abspath $(VENV))/bin/python
 DEPS_READY := $(VENV)/.deps-ready
 ENV_READY := $(VENV)/.env-ready
-INTERFACE_SOURCES := $(shell find interfaces -type f 2>/dev/null)
+INTERFACE_SOURCES := $(shell find interfaces test/interfaces -type f 2>/dev/null)
 PYTEST_ARGS ?=
 
 # The project sets what it needs itself; nobody exports anything by hand.
@@ -37,7 +37,7 @@ $(DEPS_READY): requirements.txt constraints.txt setup.py setup.cfg package.xml m
 	@touch $@
 
 $(ENV_READY): $(DEPS_READY) $(INTERFACE_SOURCES) tools/build_interfaces.py tools/ament_prefix.py $(wildcard launch/*.launch.py config/*.yaml)
-	@$(PY) tools/build_interfaces.py --prefix $(VENV) --work build/interfaces interfaces
+	@$(PY) tools/build_interfaces.py --prefix $(VENV) --work build/interfaces interfaces test/interfaces
 	@$(PY) tools/ament_prefix.py --prefix $(VENV)
 	@touch $@
 	@echo "env: ready ($(VENV))"

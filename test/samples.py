@@ -61,4 +61,15 @@ def make_kv(i: int) -> Any:
     return KeyValue(key=f"key_{i}", value=f"valüe {i}")
 
 
-MAKERS = {"imu": make_imu, "tf": make_tf, "joy": make_joy, "image": make_image, "kv": make_kv}
+def make_gadget(i: int) -> Any:
+    """A custom type (test/interfaces/mosaico_bridge_test_msgs) no adapter knows."""
+    from diagnostic_msgs.msg import KeyValue
+    from mosaico_bridge_test_msgs.msg import Gadget
+    msg = Gadget(mode=i % 2, level=bytes([i % 256]), armed=bool(i % 2), counter=-(2**62) + i, gain=0.5 * i,
+                 offsets=[float(i), -1.5, 1e300], blob=bytes(range(i % 7)), label=f"gädget {i}",
+                 pairs=[KeyValue(key=f"k{k}", value=str(k)) for k in range(i % 3)])
+    msg.header.frame_id, msg.header.stamp.sec = f"g{i}", 1_700_000_000 + i
+    return msg
+
+
+MAKERS = {"imu": make_imu, "tf": make_tf, "joy": make_joy, "image": make_image, "kv": make_kv, "gadget": make_gadget}

@@ -15,6 +15,7 @@ from rclpy.serialization import serialize_message
 
 from mosaico_ros_bridge.adapters import AdapterRegistry, Received
 from sdk_samples import ml  # noqa: F401  (skips without the SDK)
+from samples import make_gadget
 from test_adapters import CASES
 
 from mosaicolabs.bridges.ros.bridge import ROSBridge  # noqa: E402
@@ -22,7 +23,7 @@ from mosaicolabs.bridges.ros.loader import _to_dict  # noqa: E402
 from mosaicolabs.bridges.ros.ros_message import ROSMessage  # noqa: E402
 from rosbags.typesys import Stores, get_typestore, get_types_from_msg  # noqa: E402
 
-INTERFACES = Path(__file__).resolve().parent.parent / "interfaces"
+INTERFACES = [Path(__file__).resolve().parent.parent / "interfaces", Path(__file__).resolve().parent / "interfaces"]
 REGISTRY = AdapterRegistry()
 # Where we differ from the official bridge on purpose (README, "What each ROS type becomes").
 DIFFERENT_ON_PURPOSE = {
@@ -32,7 +33,7 @@ DIFFERENT_ON_PURPOSE = {
 
 def typestore() -> Any:
     store = get_typestore(Stores.ROS2_JAZZY)
-    for msg in INTERFACES.glob("*/msg/*.msg"):  # nmea_msgs is not in rosbags' Jazzy store
+    for msg in [m for root in INTERFACES for m in sorted(root.glob("*/msg/*.msg"))]:  # not in rosbags' Jazzy store
         name = f"{msg.parent.parent.name}/msg/{msg.stem}"
         if name not in store.types:
             store.register(get_types_from_msg(msg.read_text(), name))
@@ -187,6 +188,7 @@ def _unmodeled_cases() -> list[tuple[str, Callable[[int], Any]]]:
             data=[bytes([k]) for k in range(i)])),
         ("std_msgs/msg/ColorRGBA", lambda i: stdm.ColorRGBA(r=0.25 * i, g=1.0, b=0.0, a=0.5)),
         ("sensor_msgs/msg/NavSatStatus", lambda i: sm.NavSatStatus(status=i - 1, service=1)),
+        ("mosaico_bridge_test_msgs/msg/Gadget", make_gadget),  # a custom package (test/interfaces)
     ]
 
 

@@ -15,12 +15,12 @@ from typing import Any, Iterator
 import pytest
 
 from procs import Proc, python
-from samples import make_image, make_imu, make_joy, make_kv, make_tf
+from samples import make_gadget, make_image, make_imu, make_joy, make_kv, make_tf
 from sdk_samples import ml, session_server
 from test_recorder import COUNT, StatusWatcher, params, publisher, recorder
 from test_spool import free_port
 
-TOPICS = ["/robot/imu", "/robot/cam", "/tf", "/tf_static", "/robot/joy", "/robot/kv"]
+TOPICS = ["/robot/imu", "/robot/cam", "/tf", "/tf_static", "/robot/joy", "/robot/kv", "/robot/gadget"]
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_live_topics_land_in_the_session_dialect(server: Any, tmp_path: Path, ro
     try:
         sequence = rec.wait_for(lambda l: "sequence created:" in l).rsplit(" ", 1)[1]
         for kind, topic in (("imu", "/robot/imu"), ("image", "/robot/cam"), ("tf", "/tf"), ("joy", "/robot/joy"),
-                            ("kv", "/robot/kv")):
+                            ("kv", "/robot/kv"), ("gadget", "/robot/gadget")):
             pubs.append(publisher(kind, topic))
         for topic in TOPICS:
             watcher.wait_received(topic, 1 if topic == "/tf_static" else COUNT)
@@ -89,7 +89,7 @@ def test_live_topics_land_in_the_session_dialect(server: Any, tmp_path: Path, ro
         rec.stop()
     output = rec.output()
     assert f"server 127.0.0.1:{server.port}: mosaicod 0.7.0 (session dialect)" in output
-    assert f"finalized {sequence}; 6 topic(s), {5 * COUNT + 1} record(s)" in output
+    assert f"finalized {sequence}; 7 topic(s), {6 * COUNT + 1} record(s)" in output
     for topic, check, make, count in (("/robot/imu", check_imu, make_imu, COUNT), ("/robot/cam", check_image, make_image, COUNT),
                                       ("/tf", check_tf, make_tf, COUNT), ("/tf_static", check_tf, make_tf, 1)):
         messages = read_all(server.port, sequence, topic)
@@ -106,6 +106,14 @@ def test_live_topics_land_in_the_session_dialect(server: Any, tmp_path: Path, ro
         row = message.data.model_dump() if hasattr(message.data, "model_dump") else dict(message.data)
         row = row.get("raw_data", row)
         assert (row["key"], row["value"]) == (make_kv(i).key, make_kv(i).value)
+    gadgets = read_all(server.port, sequence, "/robot/gadget")  # a custom package's type, unmodeled
+    assert len(gadgets) == COUNT
+    for i, message in enumerate(gadgets):
+        row = message.data.model_dump().get("raw_data", message.data.model_dump())
+        want = make_gadget(i)
+        assert (row["label"], row["counter"], row["level"], row["blob"], row["offsets"]) == (
+            want.label, want.counter, want.level[0], list(want.blob), list(want.offsets))
+        assert [(p["key"], p["value"]) for p in row["pairs"]] == [(p.key, p.value) for p in want.pairs]
     sdk = ml.MosaicoClient.connect("127.0.0.1", server.port)
     try:
         handler = sdk.sequence_handler(sequence)
@@ -114,6 +122,9 @@ def test_live_topics_land_in_the_session_dialect(server: Any, tmp_path: Path, ro
         ros = sdk.topic_handler(sequence, "/robot/imu").user_metadata["_ros_"]  # as the official injector writes it
         official_msgdef, _ = get_typestore(Stores.ROS2_JAZZY).generate_msgdef("sensor_msgs/msg/Imu", ros_version=2)
         assert ros == {"msgtype": "sensor_msgs/msg/Imu", "enums": {}, "msgdef": official_msgdef}
+        gadget = sdk.topic_handler(sequence, "/robot/gadget")
+        assert gadget.ontology_tag == "Gadget"
+        assert gadget.user_metadata["_ros_"]["enums"] == {"MODE_IDLE": 0, "MODE_RUN": 1}
     finally:
         sdk.close()
 
