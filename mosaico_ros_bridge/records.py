@@ -52,20 +52,22 @@ PUT_VARIANT = "topic"  # the DoPut CMD descriptor is `{"topic": {"name": <locato
 PUT_FIELDS = (Field("name"), Field("key"))
 
 
-def _fill(fields: tuple[Field, ...], values: dict[str, Any], what: str) -> dict[str, Any]:
+def fill(fields: tuple[Field, ...], values: dict[str, Any], what: str) -> dict[str, Any]:
+    """Exactly the described keys, in order (optional ones only when given and not None); both
+    dialects build their bodies and commands with it."""
     names = [f.name for f in fields]
     unknown = sorted(set(values) - set(names))
     missing = [f.name for f in fields if f.required and f.name not in values]
     if unknown or missing:  # a bug in the caller, never a server answer
         raise TypeError(f"{what}: unknown key(s) {unknown}, missing key(s) {missing}")
-    return {name: values[name] for name in names if name in values}
+    return {f.name: values[f.name] for f in fields if f.name in values and (f.required or values[f.name] is not None)}
 
 
 def body(action: Action, **values: Any) -> dict[str, Any]:
     """The request body of `action`: exactly its described keys, in their order."""
-    return _fill(BODIES[action], values, action.value)
+    return fill(BODIES[action], values, action.value)
 
 
 def put_command(locator: str, key: str) -> bytes:
     """The DoPut CMD descriptor's bytes for a topic's upload."""
-    return json.dumps({PUT_VARIANT: _fill(PUT_FIELDS, {"name": locator, "key": key}, "put command")}).encode()
+    return json.dumps({PUT_VARIANT: fill(PUT_FIELDS, {"name": locator, "key": key}, "put command")}).encode()

@@ -9,7 +9,7 @@ import json
 from enum import Enum
 from typing import Any
 
-from mosaico_ros_bridge.records import Field
+from mosaico_ros_bridge.records import Field, fill
 
 API_KEY_HEADER = "mosaico-api-key-token"
 API_KEY_ENV = "MOSAICO_API_KEY"
@@ -131,16 +131,6 @@ class SessionTexts:
     UNIMPLEMENTED = "Unimplemented."
     FILTER_EMPTY = "Bad request: At least 1 filtering condition is required, found 0."
     INTERSECT_TWO = "Bad request: at least 2 topics are required."
-
-
-def fill(fields: tuple[Field, ...], values: dict[str, Any], what: str) -> dict[str, Any]:
-    """Exactly the described keys, in order (optional ones only when given)."""
-    names = [f.name for f in fields]
-    unknown = sorted(set(values) - set(names))
-    missing = [f.name for f in fields if f.required and f.name not in values]
-    if unknown or missing:  # a bug in the caller, never a server answer
-        raise TypeError(f"{what}: unknown key(s) {unknown}, missing key(s) {missing}")
-    return {f.name: values[f.name] for f in fields if f.name in values and (f.required or values[f.name] is not None)}
 
 
 def body(action: SessionAction, **values: Any) -> dict[str, Any]:

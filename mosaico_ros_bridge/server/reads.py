@@ -119,14 +119,17 @@ def served_batches(path: Any, schema: pa.Schema, in_order: bool,
                                              schema=schema)
 
 
-def _within(batch: pa.RecordBatch, window: tuple[int | None, int | None]) -> pa.RecordBatch:
+def window_mask(ts: Any, window: tuple[int | None, int | None]) -> Any:
+    """start <= timestamp_ns < end, either bound open."""
     start, end = window
-    if start is None and end is None:
-        return batch
-    ts = batch.column(TIMESTAMP_FIELD)
-    keep = pc.and_(pc.greater_equal(ts, start if start is not None else -(2**63)),
+    return pc.and_(pc.greater_equal(ts, start if start is not None else -(2**63)),
                    pc.less(ts, end) if end is not None else pc.is_valid(ts))
-    return batch.filter(keep)
+
+
+def _within(batch: pa.RecordBatch, window: tuple[int | None, int | None]) -> pa.RecordBatch:
+    if window == (None, None):
+        return batch
+    return batch.filter(window_mask(batch.column(TIMESTAMP_FIELD), window))
 
 
 def _as(column: pa.Array, served: pa.DataType) -> pa.Array:

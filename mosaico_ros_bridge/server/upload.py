@@ -211,6 +211,18 @@ class TopicUpload:
         fsync_file(self.partial)
         return self.partial, Chunk(self.rows, self.partial.stat().st_size, self.sorted, self.batches)
 
+    def stream(self, next_batch: Callable[[], pa.RecordBatch | None],
+               complete: Callable[[Path | None, Chunk | None], None]) -> None:
+        """Store every batch of a DoPut, then hand the finished file to `complete`; nothing is left
+        behind when anything fails."""
+        try:
+            while (batch := next_batch()) is not None:
+                self.add(batch)
+            complete(*self.finish())
+        except BaseException:
+            self.discard()
+            raise
+
     def discard(self) -> None:
         if self._writer is not None:
             self._writer.close()
@@ -238,11 +250,4 @@ def handle_put(catalog: Catalog, descriptor: fl.FlightDescriptor, reader: fl.Met
     topic = catalog.topic_for_upload(locator, key)
     upload = TopicUpload(lambda make: catalog.while_current(topic, make), catalog.store.partial_data_path(topic.name),
                          topic.serialization_format, schema)
-    try:
-        while (batch := _next_batch(reader)) is not None:
-            upload.add(batch)
-        partial, chunk = upload.finish()
-        catalog.complete_upload(topic, partial, chunk)
-    except BaseException:
-        upload.discard()
-        raise
+    upload.stream(lambda: _next_batch(reader), lambda partial, chunk: catalog.complete_upload(topic, partial, chunk))

@@ -15,7 +15,7 @@ from mosaico_ros_bridge.protocol import TIMESTAMP_FIELD
 from mosaico_ros_bridge.records import Field
 from mosaico_ros_bridge.server.bodies import BodyError, decode
 from mosaico_ros_bridge.server.errors import Code, ProtocolError
-from mosaico_ros_bridge.server.reads import received_schema, served_batches
+from mosaico_ros_bridge.server.reads import received_schema, served_batches, window_mask
 from mosaico_ros_bridge.server.session.catalog import SessionCatalog
 from mosaico_ros_bridge.server.session.locators import is_sequence, is_topic
 from mosaico_ros_bridge.server.session.state import SequenceRec, TopicRec
@@ -72,11 +72,7 @@ def topic_manifest(catalog: SessionCatalog, topic: TopicRec, window: Window) -> 
         "time_window_info": None,
     }
     if window != (None, None):
-        inside = ts
-        if ts is not None:
-            keep = pc.and_(pc.greater_equal(ts, window[0] if window[0] is not None else -(2**63)),
-                           pc.less(ts, window[1]) if window[1] is not None else pc.is_valid(ts))
-            inside = ts.filter(keep)
+        inside = ts.filter(window_mask(ts, window)) if ts is not None else None
         manifest["time_window_info"] = {"interval": _interval(inside), "row_count": len(inside) if inside is not None else 0}
     return manifest
 

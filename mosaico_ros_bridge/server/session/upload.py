@@ -56,11 +56,7 @@ def handle_put(catalog: SessionCatalog, descriptor: fl.FlightDescriptor, reader:
     upload = TopicUpload(lambda make: catalog.while_current(topic, make), catalog.store.paths.partial_data_path(locator),
                          topic.serialization_format, schema, decode_limit)
     try:
-        while (batch := _next_batch(reader)) is not None:
-            upload.add(batch)
-        partial, chunk = upload.finish()
-        catalog.complete_upload(topic, partial, chunk)
+        upload.stream(lambda: _next_batch(reader), lambda partial, chunk: catalog.complete_upload(topic, partial, chunk))
     except BaseException:
-        upload.discard()
         catalog.abandon_upload(topic)
         raise
