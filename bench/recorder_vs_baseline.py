@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"{r.get('latency_p50_ms', '-')}/{r.get('latency_p99_ms', '-')}", str(r.get("discovery_s"))]
                        for n, r in results.items()]
     print(table(rows))
-    print(f"results: {save('latest', results)}")
+    print(f"results: {save('latest' if args.dialect == 'session' else 'latest_seed', results)}")
     return 0
 
 

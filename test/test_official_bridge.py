@@ -7,7 +7,6 @@ headers, zero covariances)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -15,42 +14,19 @@ from rclpy.serialization import serialize_message
 
 from mosaico_ros_bridge.adapters import AdapterRegistry, Received
 from sdk_samples import ml  # noqa: F401  (skips without the SDK)
+from cdr_codec import STORE, rosbags_decode
 from samples import make_gadget
 from test_adapters import CASES
 
 from mosaicolabs.bridges.ros.bridge import ROSBridge  # noqa: E402
 from mosaicolabs.bridges.ros.loader import _to_dict  # noqa: E402
 from mosaicolabs.bridges.ros.ros_message import ROSMessage  # noqa: E402
-from rosbags.typesys import Stores, get_typestore, get_types_from_msg  # noqa: E402
 
-INTERFACES = [Path(__file__).resolve().parent.parent / "interfaces", Path(__file__).resolve().parent / "interfaces"]
 REGISTRY = AdapterRegistry()
 # Where we differ from the official bridge on purpose (README, "What each ROS type becomes").
 DIFFERENT_ON_PURPOSE = {
     "sensor_msgs/msg/Image": "stored raw by default (the official injector re-encodes PNG: ~180 ms per 1080p frame)",
 }
-
-
-def typestore() -> Any:
-    store = get_typestore(Stores.ROS2_JAZZY)
-    for msg in [m for root in INTERFACES for m in sorted(root.glob("*/msg/*.msg"))]:  # not in rosbags' Jazzy store
-        name = f"{msg.parent.parent.name}/msg/{msg.stem}"
-        if name not in store.types:
-            store.register(get_types_from_msg(msg.read_text(), name))
-    return store
-
-
-STORE = typestore()
-
-
-def rosbags_decode(raw: bytes, ros_type: str) -> Any:
-    """rosbags wants the exact CDR size; rclpy's buffers may carry up to 7 bytes of slack after it."""
-    for cut in range(8):
-        try:
-            return STORE.deserialize_cdr(raw[:len(raw) - cut] if cut else raw, ros_type)
-        except Exception as exc:  # rosbags raises its own error types
-            if "size mismatch" not in str(exc) or cut == 7:
-                raise
 
 
 def official_row(ros_type: str, item: Received) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from mosaico_ros_bridge import ontology07
 from mosaico_ros_bridge.adapters import AdapterRegistry, Received
 from mosaico_ros_bridge.ontology import message_schema
 from sdk_samples import ml, session_server
-from test_adapters import CASES
+from test_adapters import BATCH_DECODED, CASES
 
 REGISTRY = AdapterRegistry()
 IDS = [c[0] for c in CASES]
@@ -56,7 +56,8 @@ def test_every_decoder_equals_the_reference_in_the_07_layout(ros_type: str, make
         assert json.dumps(batch.to_pylist(), default=repr) == json.dumps(expected.to_pylist(), default=repr)
     assert [d.name for d in encoder.decoders] == {
         "sensor_msgs/msg/Imu": ["cdr_batch", "cdr_messages", "deserialize"],
-        "sensor_msgs/msg/Image": ["cdr_messages", "deserialize"]}.get(ros_type, ["deserialize"])
+        "sensor_msgs/msg/Image": ["cdr_batch", "cdr_messages", "deserialize"]}.get(
+            ros_type, ["cdr_batch", "deserialize"] if ros_type in BATCH_DECODED else ["deserialize"])
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pyarrow as pa
 from rclpy.serialization import deserialize_message
 
 from mosaico_ros_bridge.adapters.cdr import RawDecoder
-from mosaico_ros_bridge.adapters.cdr_batch import BatchDecoder
+from mosaico_ros_bridge.adapters.cdr_columns import BatchDecoder
 from mosaico_ros_bridge.ontology import Serializable, message_schema
 from mosaico_ros_bridge.ontology.columnar import ColumnarEncoder, Getter, Getters
 from mosaico_ros_bridge.protocol import MESSAGE_HEADER_FIELD, TIMESTAMP_FIELD

@@ -13,7 +13,7 @@ import pyarrow as pa
 from mosaico_ros_bridge.adapters import geometry_msgs, nav_msgs, nmea_msgs, sensor_msgs, session_only, std_msgs, tf2_msgs
 from mosaico_ros_bridge.adapters.base import Adapter, RosEncoder, envelope
 from mosaico_ros_bridge.adapters.cdr import RawDecoder
-from mosaico_ros_bridge.adapters.cdr_batch import BatchDecoder
+from mosaico_ros_bridge.adapters.cdr_columns import BatchDecoder
 from mosaico_ros_bridge.adapters.fallback import fallback_plan
 from mosaico_ros_bridge.adapters.pointcloud import pointcloud_adapter
 from mosaico_ros_bridge.adapters.session_layout import in_session_layout

@@ -10,6 +10,8 @@ from mosaico_ros_bridge import ontology as o
 from mosaico_ros_bridge.adapters.base import NONE, SAME, Adapter, covariance, header, src, vec
 from mosaico_ros_bridge.adapters.cdr import decode_image, decode_imu
 from mosaico_ros_bridge.adapters.cdr_batch import imu_batch
+from mosaico_ros_bridge.adapters.cdr_batch_bulk import compressed_image_batch, image_batch
+from mosaico_ros_bridge.adapters.image_formats import compressed_format
 from mosaico_ros_bridge.ontology.columnar import Getters
 from mosaico_ros_bridge.ontology.images import ImageFormat, encode_png
 
@@ -76,26 +78,17 @@ def _image(image_format: ImageFormat) -> Adapter:
         "data": data, "format": lambda _: image_format.value, "width": src("msg.width"),
         "height": src("msg.height"), "stride": src("msg.step"), "encoding": src("msg.encoding"),
         "is_bigendian": lambda r: bool(r.msg.is_bigendian), **header("header", HEAD),
-    }, options={"image_format": image_format.value}, raw_decoder=decode_image)
+    }, options={"image_format": image_format.value}, raw_decoder=decode_image,
+       raw_batch=image_batch if image_format == ImageFormat.RAW else None)
 
 
 IMAGE_RAW = _image(ImageFormat.RAW)
 IMAGE_PNG = _image(ImageFormat.PNG)
-_CONTAINERS = [(f.value, f.value) for f in ImageFormat] + [("jpg", "jpeg"), ("tif", "tiff"), ("h265", "hevc")]
-
-
-def compressed_format(text: str) -> str:
-    """The container named in a ROS CompressedImage.format ('jpeg', 'rgb8; jpeg compressed bgr8', ...)."""
-    lowered = text.lower()
-    found = [(lowered.find(key), value) for key, value in _CONTAINERS if key in lowered]
-    if not found:
-        raise ValueError(f"CompressedImage.format {text!r} names none of {', '.join(f.value for f in ImageFormat)}")
-    return min(found)[1]
 
 
 COMPRESSED_IMAGE = Adapter("sensor_msgs/msg/CompressedImage", o.CompressedImage, {
     "data": lambda r: bytes(r.msg.data), "format": lambda r: compressed_format(r.msg.format), **header("header", HEAD),
-})
+}, raw_batch=compressed_image_batch)
 
 JOINT_STATE = Adapter("sensor_msgs/msg/JointState", o.RobotJoint, {
     "names": src("msg.name"), "positions": src("msg.position"), "velocities": src("msg.velocity"),

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from mosaico_ros_bridge import ontology07
 from mosaico_ros_bridge.adapters.base import NONE, Adapter
+from mosaico_ros_bridge.adapters.image_formats import compressed_format07
 from mosaico_ros_bridge.errors import UnsupportedMessageType
 from mosaico_ros_bridge.ontology.base import Serializable
 from mosaico_ros_bridge.ontology.columnar import Getter, Getters
@@ -84,27 +85,6 @@ def _empty_to_none(get: Getter) -> Getter:
     return lambda row: value if len(value := get(row)) else None
 
 
-FORMATS07 = {"raw", "png", "jpeg", "jpg", "tiff", "h264", "hevc"}
-
-
-def compressed_format(text: str) -> str:
-    """The 0.7 bridge's reading of CompressedImage.format: empty → png; one token → that codec;
-    `<fmt>; <codec> compressed <fmt>` → codec; `<fmt>; compressedDepth <codec>` → codec; a codec it
-    does not know → raw; anything else is refused (ValueError: the message is rejected, as there)."""
-    if not text:
-        return "png"
-    parts = text.split()
-    if len(parts) == 1:
-        codec = parts[0]
-    else:
-        depth, color = "compressedDepth" in parts, "compressed" in parts
-        if depth == color:
-            raise ValueError(f"CompressedImage.format {text!r}: expected either 'compressed' or 'compressedDepth'")
-        index = 1 if color else 2
-        codec = parts[index] if len(parts) > index else "png"
-    return codec.lower() if codec.lower() in FORMATS07 else "raw"
-
-
 BATTERY_NAN = ("temperature", "current", "charge", "capacity", "design_capacity")
 OVERRIDES: dict[str, Getters] = {  # the 0.7 bridge's per-type rules beyond headers and covariances
     "sensor_msgs/msg/BatteryState": {
@@ -113,7 +93,7 @@ OVERRIDES: dict[str, Getters] = {  # the 0.7 bridge's per-type rules beyond head
         "cell_temperature": _empty_to_none(attrgetter("msg.cell_temperature")),
     },
     "sensor_msgs/msg/NavSatFix": {"status": lambda row: row if row.msg.status.status >= -1 else None},
-    "sensor_msgs/msg/CompressedImage": {"format": lambda row: compressed_format(row.msg.format)},
+    "sensor_msgs/msg/CompressedImage": {"format": lambda row: compressed_format07(row.msg.format)},
     "geometry_msgs/msg/TransformStamped": {"target_frame_id": lambda row: row.msg.child_frame_id or None},
     "tf2_msgs/msg/TFMessage": {"transforms[].target_frame_id": lambda item: item.child_frame_id or None},
 }

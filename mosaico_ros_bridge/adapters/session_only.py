@@ -9,6 +9,7 @@ from typing import Any
 
 from mosaico_ros_bridge import ontology07 as o7
 from mosaico_ros_bridge.adapters.base import NONE, Adapter, header, src
+from mosaico_ros_bridge.adapters.cdr_batch_bulk import laser_scan_batch, pointcloud2_batch
 from mosaico_ros_bridge.ontology.columnar import Getters
 
 HEAD = "msg.header"
@@ -69,14 +70,15 @@ def _inertia(source: str) -> Getters:
 ADAPTERS = [
     Adapter("sensor_msgs/msg/LaserScan", o7.LaserScan, {
         **{name: src(f"msg.{name}") for name in SCAN_FIELDS}, "ranges": src("msg.ranges"),
-        "intensities": _empty_to_none("msg.intensities"), **header("header", HEAD)}),
+        "intensities": _empty_to_none("msg.intensities"), **header("header", HEAD)}, raw_batch=laser_scan_batch),
     Adapter("sensor_msgs/msg/MultiEchoLaserScan", o7.MultiEchoLaserScan, {
         **{name: src(f"msg.{name}") for name in SCAN_FIELDS}, "ranges": _echoes("msg.ranges", False),
         "intensities": _echoes("msg.intensities", True), **header("header", HEAD)}),
     Adapter("sensor_msgs/msg/PointCloud2", o7.PointCloud2, {
         "height": src("msg.height"), "width": src("msg.width"), "fields": src("msg.fields"),
         "is_bigendian": src("msg.is_bigendian"), "point_step": src("msg.point_step"), "row_step": src("msg.row_step"),
-        "data": lambda row: bytes(row.msg.data), "is_dense": src("msg.is_dense"), **header("header", HEAD)}),
+        "data": lambda row: bytes(row.msg.data), "is_dense": src("msg.is_dense"), **header("header", HEAD)},
+            raw_batch=pointcloud2_batch),
     Adapter("sensor_msgs/msg/Temperature", o7.Temperature, {
         "value": lambda row: row.msg.temperature + 273.15,
         "variance": lambda row: row.msg.variance if row.msg.variance > 0 else None,

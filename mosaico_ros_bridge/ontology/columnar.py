@@ -42,7 +42,7 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def _binary_from_views(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
+def binary_from_views(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
     """A binary column from memoryviews (e.g. pixels inside CDR bytes) without pa.array, which in
     pyarrow 26 never frees the memory of memoryview inputs. Each value is wrapped zero-copy; several
     are joined by Arrow's concatenation (one copy, without holding the GIL)."""
@@ -56,7 +56,7 @@ def _binary_from_views(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
 def _leaf(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
     if (pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type)) and \
             any(isinstance(v, memoryview) for v in values):
-        return _binary_from_views(values, arrow_type)
+        return binary_from_views(values, arrow_type)
     if pa.types.is_float16(arrow_type):
         return pa.array(np.array([np.nan if v is None else v for v in values], dtype=np.float16),
                         mask=np.array([v is None for v in values]))
