@@ -66,7 +66,8 @@ class Child:
             return self.proc.wait()
 
 
-def _params(path: Path, port: int) -> None:
+def recorder_params(path: Path, port: int) -> None:
+    """The demo recorder's parameters file: every topic of the robot, into the server at port."""
     path.write_text(json.dumps({"mosaico_recorder": {"ros__parameters": {
         "server": {"port": port}, "sequence": {"name": "demo_{stamp}", "metadata": {"robot": "demo_robot", "demo": True}},
         "topics": {"all": True, "exclude_regex": "^/(rosout|parameter_events)$", "discovery_period_s": 0.2},
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     children = [server]
     try:
         port = int(server.wait_for(r"listening on grpc://[\d.]+:(\d+)", 30).group(1))
-        _params(work / "record.yaml", port)
+        recorder_params(work / "record.yaml", port)
         print("demo: recorder (python -m mosaico_ros_bridge --ros-args --params-file record.yaml)", flush=True)
         recorder = Child("recorder", [py, "-m", "mosaico_ros_bridge", "--ros-args", "--params-file", str(work / "record.yaml")],
                          env, lambda line: "Failed to publish log message" not in line)
