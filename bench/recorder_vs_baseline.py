@@ -4,7 +4,8 @@ Per scenario: publishers (own processes, fixed offered rate or flood) into (1) a
 only counts, normally deserialized, (2) the same with raw=True, (3) the recorder writing to the local
 server, whose records are counted by reading them back from the server. Prints a table; writes
 bench/results/latest.json. Drops are published - recorded; `overflow` is the part the recorder
-refused (its buffers were full), the rest never reached it (lost in DDS or still queued at stop).
+refused (its buffers were full), the rest never reached it (lost in DDS or still queued at stop);
+`counted lost` is the part the recorder counted itself (gaps in the publishers' sequence numbers).
 Latency is publish -> recorder receive (header stamp vs receive time, read back) plus receive ->
 handed to the server's stream (measured by the recorder; the seed protocol acknowledges only at the
 end of a stream); discovery is publisher creation -> the recorder's `topic added` line.
@@ -199,7 +200,7 @@ def _record(streams: list[Stream], duration: float, env: dict[str, str], spool: 
         memory = rss.stop()
         rec.proc.send_signal(signal.SIGINT)
         code = rec.proc.wait(timeout=120)
-        summary = rec.wait_for(r"(\d+) dropped and \d+ rejected of (\d+) received", 30)
+        summary = rec.wait_for(r"(\d+) dropped and \d+ rejected of (\d+) received, (\d+) lost before the recorder", 30)
         server_latency = re.search(r"receive->server latency p50 ([\d.]+) ms, p99 ([\d.]+) ms", summary.string)
         with MosaicoClient.connect("127.0.0.1", server.port) as client:
             rows = {r.topic: r.records for r in sequence_rows(client, sequence)}
@@ -213,7 +214,7 @@ def _record(streams: list[Stream], duration: float, env: dict[str, str], spool: 
                    "receive_to_server_p50_ms": float(server_latency.group(1))}
     return {"published": sum(per_publisher.values()), "recorded": sum(rows.values()), "cpu_s": cpu,
             "peak_rss_mb": peak_rss, "exit": code, "per_topic": per_topic, "dropped": int(summary.group(1)),
-            "received": int(summary.group(2)), "discovery_s": _discovery_s(rec, publishers), **latency, **memory}
+            "received": int(summary.group(2)), "lost_counted": int(summary.group(3)), "discovery_s": _discovery_s(rec, publishers), **latency, **memory}
 
 
 def message_bytes(streams: list[Stream]) -> dict[str, int]:
@@ -245,7 +246,7 @@ def scenario(name: str, duration: float, env: dict[str, str], spool: bool = True
         "baseline_raw_cpu_s": round(raw["cpu_s"], 2), "peak_rss_mb": round(rec["peak_rss_mb"], 1),
         "baseline_peak_rss_mb": round(base["peak_rss_mb"], 1), "recorder_exit": rec["exit"],
         "spool": spool, "spool_direct_io": spool and direct_io, "per_topic": rec["per_topic"],
-        "recorder_received": rec["received"], "recorder_dropped": rec["dropped"],
+        "recorder_received": rec["received"], "recorder_dropped": rec["dropped"], "lost_counted": rec["lost_counted"],
         **{k: rec[k] for k in ("discovery_s", "latency_p50_ms", "latency_p99_ms", "publish_to_receive_p50_ms",
                                "receive_to_server_p50_ms", "rss_mb_at_10s", "rss_mb_end", "rss_growth_after_10s_mb")
            if k in rec},
@@ -268,10 +269,11 @@ def main(argv: list[str] | None = None) -> int:
     results = {name: scenario(name, args.duration, env, not args.no_spool, direct_io=not args.buffered_spool,
                               dialect=args.dialect)
                for name in (args.scenario or list(SCENARIOS))}
-    header = ["scenario", "base msg/s", "raw msg/s", "rec msg/s", "ratio", "drops", "overflow", "base drops",
+    header = ["scenario", "base msg/s", "raw msg/s", "rec msg/s", "ratio", "drops", "counted lost", "overflow", "base drops",
               "cpu ratio", "peak RSS MB", "RSS +>10s", "lat p50/p99 ms", "discovery s"]
     rows = [header] + [[n, str(r["baseline_msgs_per_s"]), str(r["baseline_raw_msgs_per_s"]), str(r["recorded_msgs_per_s"]),
-                        f"{r['ratio']:.2f}", str(r["drops"]), str(r["recorder_dropped"]), str(r["baseline_drops"]),
+                        f"{r['ratio']:.2f}", str(r["drops"]), str(r["lost_counted"]), str(r["recorder_dropped"]),
+                        str(r["baseline_drops"]),
                         f"{r['cpu_ratio']:.2f}", str(r["peak_rss_mb"]), str(r.get("rss_growth_after_10s_mb", "-")),
                         f"{r.get('latency_p50_ms', '-')}/{r.get('latency_p99_ms', '-')}", str(r.get("discovery_s"))]
                        for n, r in results.items()]

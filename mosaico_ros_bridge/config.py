@@ -87,7 +87,7 @@ class TopicsConfig(Strict):
     all: bool = False
     discovery_period_s: float = Field(default=1.0, gt=0)
     unknown_types: Literal["fallback", "skip", "error"] = "fallback"
-    depth_large: int = Field(default=10, ge=1)  # messages with byte arrays (10 1080p frames: 60 MB)
+    depth_large: int = Field(default=30, ge=1)  # messages with byte arrays (30 1080p frames: 180 MB)
     depth: int = Field(default=100, ge=1)  # other messages with variable-size arrays (TF, scans)
     depth_small: int = Field(default=1000, ge=1)  # fixed-size messages (IMU at 1 kHz: 1 s of slack)
 

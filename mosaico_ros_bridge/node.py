@@ -4,8 +4,9 @@ deserialization and Arrow encoding happen on the topic's executor. Publishes ~/s
 """
 from __future__ import annotations
 
+import inspect
 import time
-from typing import Any
+from typing import Any, Callable
 
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
@@ -23,6 +24,21 @@ from mosaico_ros_bridge.recording import Recording, StopReport, TopicSpec
 from mosaico_ros_bridge.status import TopicCounters, status_message
 
 NODE_NAME = "mosaico_recorder"
+
+
+class WithMessageInfo:
+    """A subscription callback that gets the MessageInfo too. rclpy passes it to callbacks whose
+    signature takes two arguments: the wait-set executors as a second argument, rclpy 7.1.6's
+    EventsExecutor as one (message, info) tuple; both forms are accepted here."""
+
+    __signature__ = inspect.Signature([inspect.Parameter("msg", inspect.Parameter.POSITIONAL_ONLY),
+                                       inspect.Parameter("info", inspect.Parameter.POSITIONAL_ONLY)])
+
+    def __init__(self, callback: Callable[[bytes, dict[str, Any]], None]) -> None:
+        self._callback = callback
+
+    def __call__(self, *args: Any) -> None:
+        self._callback(*(args[0] if len(args) == 1 else args))
 
 
 class RecorderNode(Node):
@@ -137,14 +153,19 @@ class RecorderNode(Node):
         counters = TopicCounters(name, plan.ros_type, self.recording.add_topic(spec))
         self.topics[name] = counters
 
-        def on_message(raw: bytes) -> None:
+        gaps = counters.gaps
+
+        def on_message(raw: bytes, info: dict[str, Any]) -> None:
             counters.received += 1
+            lost = gaps.observe(info["publication_sequence_number"], subscription.get_publisher_count)
+            if lost:
+                self.recording.note_lost(name, lost)
             try:  # counters.writer changes when the sequence is split (on this same thread)
                 counters.writer.push_item(Received(time.time_ns(), raw), len(raw), False)
             except MosaicoBridgeError as exc:
                 self._fail(exc)
 
-        self.create_subscription(msg_class, name, on_message, qos, raw=True)
+        subscription = self.create_subscription(msg_class, name, WithMessageInfo(on_message), qos, raw=True)
         kind = plan.ontology_tag if plan.mapped else f"{plan.ontology_tag} (lossless fallback)"
         self.get_logger().info(f"topic added: {name} [{plan.ros_type} -> {kind}, {describe(qos)}]")
 
@@ -166,7 +187,7 @@ class RecorderNode(Node):
         done = ", ".join(report.finalized) or "none"
         summary = (f"recording stopped: finalized {done}; {len(self.topics)} topic(s), {counts['written']} record(s), "
                    f"{counts['bytes'] / 1e6:.1f} MB, {counts['dropped']} dropped and {counts['rejected']} rejected "
-                   f"of {counts['received']} received")
+                   f"of {counts['received']} received, {counts['lost']} lost before the recorder")
         latency = self.recording.latency.percentiles_ms()
         if latency:
             summary += f"; receive->server latency p50 {latency[0]:.1f} ms, p99 {latency[1]:.1f} ms"
@@ -182,4 +203,4 @@ class RecorderNode(Node):
         stats = [t.writer.stats for t in self.topics.values()]
         return {"received": sum(t.received for t in self.topics.values()), "written": sum(s.written for s in stats),
                 "bytes": sum(s.bytes_written for s in stats), "dropped": sum(s.dropped for s in stats),
-                "rejected": sum(s.rejected for s in stats)}
+                "rejected": sum(s.rejected for s in stats), "lost": sum(t.lost for t in self.topics.values())}

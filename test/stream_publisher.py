@@ -2,7 +2,9 @@
 number) at RATE Hz on TOPIC, reliable and KEEP_ALL, until COUNT were published; prints `progress N`
 every 50 messages and `published N` at the end, then stays alive (so reliable delivery completes)
 until its stdin closes. With --bad-every K or --payload BYTES, publishes CompressedImage instead
-(every K-th with a format string no adapter understands; BYTES of data each)."""
+(every K-th with a format string no adapter understands; BYTES of data each). With --hold-after-first,
+message 0 goes out alone and the rest only after a line arrives on stdin (the test saw it received).
+--rate 0 publishes as fast as it can."""
 from __future__ import annotations
 
 import argparse
@@ -34,6 +36,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--bad-every", type=int, default=0)
     parser.add_argument("--payload", type=int, default=0, help="publish CompressedImage with this many data bytes")
+    parser.add_argument("--hold-after-first", action="store_true")
     args = parser.parse_args()
     rclpy.init()
     node = rclpy.create_node("stream_publisher")
@@ -46,9 +49,13 @@ def main() -> int:
     start = time.monotonic()
     for i in range(args.count):
         publisher.publish(message(i, args.bad_every, args.payload))
+        if i == 0 and args.hold_after_first:
+            print("first published", flush=True)
+            sys.stdin.readline()
+            start = time.monotonic()
         if i % 50 == 49:
             print(f"progress {i + 1}", flush=True)
-        delay = start + (i + 1) / args.rate - time.monotonic()
+        delay = start + (i + 1) / args.rate - time.monotonic() if args.rate else 0
         if delay > 0:
             time.sleep(delay)  # pacing the offered rate, not synchronisation
     print(f"published {args.count}", flush=True)

@@ -11,6 +11,7 @@ from mosaico_ros_bridge.client import Connection, open_topic_stream
 from mosaico_ros_bridge.client.pools import ExecutorPool
 from mosaico_ros_bridge.errors import Locked
 from mosaico_ros_bridge.recording.live_sink import LiveSink
+from mosaico_ros_bridge.recording.losses import notify_losses
 from mosaico_ros_bridge.recording.sequences import clear_previous, create_sequence
 from mosaico_ros_bridge.recording.sink import SpooledSink
 from mosaico_ros_bridge.recording.stream_sink import SinkHooks, StreamSink
@@ -60,6 +61,7 @@ class Part:
         self.key: str | None = None
         self.started = time.monotonic()
         self.topics: dict[str, PartTopic] = {}
+        self.lost: dict[str, int] = {}  # messages lost before the recorder, per topic (the node counts them)
         self._config = config
         self._max_buffered = max_buffered_bytes
         self._executors = executors
@@ -140,6 +142,7 @@ class Part:
     def detach(self) -> None:
         """Forget the server side (after a failure); each uplink closes its stream if it still can."""
         with self._lock:
+            self.keep_losses()
             for topic in self.topics.values():
                 topic.sink.detach()
 
@@ -155,12 +158,24 @@ class Part:
         for topic in list(self.topics.values()):
             topic.writer.drain(flush=True)
 
+    def note_lost(self, topic: str, count: int) -> None:
+        """`count` more messages of `topic` were lost before the recorder (on the ROS executor)."""
+        self.lost[topic] = self.lost.get(topic, 0) + count
+
+    def keep_losses(self) -> None:
+        """Put the loss counts in the spool manifest, for an upload without this recorder."""
+        if self.spool is not None:
+            self.spool.set_lost(dict(self.lost))
+
     def finish(self, client: Connection, rule: StallRule) -> None:
-        """Complete every stream and finalize the sequence; raises if anything did not make it."""
+        """Complete every stream, store the losses and finalize the sequence; raises if anything did
+        not make it."""
         with self._lock:
             assert self.key is not None
             for topic in self.topics.values():
                 topic.sink.finish(rule)
+            self.keep_losses()
+            notify_losses(client, self.name, self.lost)
             client.actions.sequence_finalize(self.name, self.key)
 
     def abandon(self, client: Connection | None, on_error: OnErrorPolicy, error: BaseException) -> str:

@@ -156,6 +156,12 @@ class Recording:
             part.go_live(client, rename=False, progress=self.log.info)
         part.open_topics(client)
 
+    def note_lost(self, topic: str, count: int) -> None:
+        """Messages of `topic` lost before the recorder (ROS executor): the current part stores them."""
+        part = self.part
+        if part is not None:
+            part.note_lost(topic, count)
+
     def split_due(self) -> bool:
         split, part = self.config.sequence.split, self.part
         if not split.enabled or part is None:

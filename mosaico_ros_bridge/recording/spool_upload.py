@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mosaico_ros_bridge.client import Connection, open_topic_stream
 from mosaico_ros_bridge.errors import SpoolError
+from mosaico_ros_bridge.recording.losses import notify_losses
 from mosaico_ros_bridge.recording.sequences import Progress, clear_previous, create_sequence
 from mosaico_ros_bridge.spool import SequenceSpool, read_complete
 
@@ -80,5 +81,6 @@ def upload_spool(client: Connection, spool: SequenceSpool, *, recovered: bool,
             raise
         records += count
         progress(f"  {name} {topic.name}: {count} record(s)")
+    notify_losses(client, name, {topic.name: topic.lost for topic in manifest.topics})
     client.actions.sequence_finalize(name, key)
     return UploadResult(name, records, batches)

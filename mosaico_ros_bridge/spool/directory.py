@@ -104,6 +104,16 @@ class SequenceSpool:
                 self.manifest.sequence = sequence
             self._save()
 
+    def set_lost(self, lost: dict[str, int]) -> None:
+        """Messages lost before the recorder, per topic name (saved only when they changed)."""
+        with self._guard:
+            changed = False
+            for topic in self.manifest.topics:
+                if lost.get(topic.name, 0) != topic.lost:
+                    topic.lost, changed = lost.get(topic.name, 0), True
+            if changed:
+                self._save()
+
     def done(self, keep: bool) -> None:
         """The sequence is finalized on the server: remove the spool, or keep it marked as uploaded."""
         if not keep:

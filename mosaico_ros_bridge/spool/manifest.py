@@ -29,6 +29,7 @@ class SpoolTopic(BaseModel):
     serialization_format: str
     metadata: dict[str, Any] = {}
     schema_ipc: str  # base64 of the Arrow IPC schema, so a topic without batches can still be uploaded
+    lost: int = 0  # messages lost before the recorder (DDS), told to the server with the upload
 
     @classmethod
     def of(cls, topic: TopicDescription, file: str) -> "SpoolTopic":
