@@ -185,7 +185,8 @@ class RecorderNode(Node):
         report = self.recording.stop(error)
         counts = self.totals()
         done = ", ".join(report.finalized) or "none"
-        summary = (f"recording stopped: finalized {done}; {len(self.topics)} topic(s), {counts['written']} record(s), "
+        records = f"{counts['written']} record(s) sent, {report.stored}" if report.stored else f"{counts['written']} record(s)"
+        summary = (f"recording stopped: finalized {done}; {len(self.topics)} topic(s), {records}, "
                    f"{counts['bytes'] / 1e6:.1f} MB, {counts['dropped']} dropped and {counts['rejected']} rejected "
                    f"of {counts['received']} received, {counts['lost']} lost before the recorder")
         latency = self.recording.latency.percentiles_ms()

@@ -57,6 +57,10 @@ class Link:
     def restore(self) -> None:
         self._cut.clear()
 
+    def reset(self) -> None:
+        """Break every connection now; new ones are admitted (a link that dropped its sessions)."""
+        self._drop_all()
+
     def _drop_all(self) -> None:
         with self._lock:
             sockets, self._sockets = self._sockets, []

@@ -3,12 +3,14 @@ thin link is slow, not lost — no reconnect, every record stored once; and a li
 restored loses and duplicates nothing."""
 from __future__ import annotations
 
+import re
 import signal
 from pathlib import Path
 from typing import Any
 
 import mosaico_ros_bridge as mb
 from linkproxy import Link
+from procs import wait_until
 from test_recorder import StatusWatcher, params, recorder
 from test_spool import numbers, start_server, stop_server, stream
 
@@ -76,4 +78,32 @@ def test_a_link_cut_and_restored_loses_and_duplicates_nothing(tmp_path: Path, ro
         assert client.list_sequences() == [sequence]
         stored = numbers(client, sequence, TOPIC)
     assert stored == list(range(250)), (sorted(set(range(250)) - set(stored)), output)
+    stop_server(server)
+
+
+def test_without_spool_the_summary_says_what_the_server_stored(tmp_path: Path, ros_context: Any) -> None:
+    """spool.enabled false: the link drops every connection mid-recording (new ones are admitted). The
+    broken upload is fatal; on_error=report is applied through a new connection, and the summary says
+    how many records were sent and how many the server holds — counted there, not assumed."""
+    server, port = start_server(tmp_path / "store")
+    with Link(port) as link:
+        rec = recorder(params(tmp_path, link.port, topics={"names": [TOPIC]}, writer=FRAMES, spool={"enabled": False}))
+        watcher = StatusWatcher(ros_context)
+        pub = stream(200, 50.0, TOPIC, "--payload", "20000")
+        try:
+            sequence = rec.wait_for(lambda l: "sequence created:" in l, 60).split("sequence created: ")[1].split(" ")[0]
+            wait_until(lambda: int(watcher.latest.get(TOPIC, {}).get("written", "0")) >= 20, 60, "20 records written",
+                       step=lambda: watcher.executor.spin_once(timeout_sec=0.05))
+            link.reset()
+            assert rec.popen.wait(timeout=60) == 1, rec.output()
+        finally:
+            watcher.close()
+            rec.stop()
+            pub.stop()
+    output = rec.output()
+    summary = re.search(r"(\d+) record\(s\) sent, (\d+) stored on the server", output)
+    assert summary is not None and "on_error=report" in output, output
+    sent, stored = int(summary.group(1)), int(summary.group(2))
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        assert len(numbers(client, sequence, TOPIC)) == stored <= sent
     stop_server(server)

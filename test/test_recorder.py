@@ -179,6 +179,7 @@ def test_without_spool_a_dying_server_is_fatal_and_reported(tmp_path: Path) -> N
     output = rec.output()
     assert re.search(r"upload of topic '[^']*/dying/imu'", output) or "was not stored" in output, output
     assert "on_error=report" in output
+    assert re.search(r"\d+ record\(s\) sent, how many the server stored is unknown", output), output  # it is gone
 
 
 def test_topic_with_several_types_is_reported_and_skipped(server: Any, tmp_path: Path, ros_context: Any) -> None:

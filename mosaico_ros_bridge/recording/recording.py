@@ -24,6 +24,7 @@ from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
 from mosaico_ros_bridge.recording.stream_sink import SinkHooks
 from mosaico_ros_bridge.recording.uplink import StallRule
 from mosaico_ros_bridge.recording.uploads import SpoolUploads
+from mosaico_ros_bridge.recording.without_spool import finish_without_spool
 from mosaico_ros_bridge.spool import SequenceSpool
 from mosaico_ros_bridge.writers import TopicWriter, WriterConfig
 
@@ -45,6 +46,7 @@ class StopReport:
     finalized: list[str] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     error: str | None = None
+    stored: str | None = None  # without a spool, after a failure: what the server holds, counted there
 
 
 class Recording:
@@ -385,25 +387,12 @@ class Recording:
     def _stop_without_spool(self, part: Part, error: BaseException | None) -> StopReport:
         self._exit.set()
         self._thread.join(timeout=30)
-        client = self.link.client
-        try:
-            if error is None and client is not None:
-                part.drain()
-                part.finish(client, self.stall)
-                self.finalized.append(part.name)
-                return StopReport(self.finalized)
-        except MosaicoBridgeError as exc:
-            error = exc
-        assert error is not None or client is None
-        error = error or ConnectionFailed(f"Mosaico server {self.target} is not connected")
-        reason = f"{type(error).__name__}: {error}"
-        try:
-            outcome = f"sequence {part.name!r} {part.abandon(client, self.config.sequence.on_error, error)}"
-        except MosaicoBridgeError as exc:
-            outcome = (f"on_error={self.config.sequence.on_error.value} could not be applied to sequence "
-                       f"{part.name!r} ({exc})")
+        outcome = finish_without_spool(part, self.link.client, self.target, self.config.sequence.on_error,
+                                       self.stall, error)
+        if outcome.finalized:
+            self.finalized.append(part.name)
         self._shutdown()
-        return StopReport(error=f"{outcome}: {reason}")
+        return StopReport(self.finalized, error=outcome.error, stored=outcome.stored)
 
     def _shutdown(self) -> None:
         self._executors.close()
