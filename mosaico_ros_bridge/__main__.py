@@ -8,6 +8,7 @@ unreachable: the data is safe in the spool and uploaded at the next start or by 
 """
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -67,12 +68,21 @@ def _executor(kind: str) -> rclpy.executors.Executor:
     return rclpy.executors.SingleThreadedExecutor()
 
 
+def quiet_grpc() -> None:
+    """gRPC's own log lines (absl's `All log messages before absl::InitializeLog()`, `Got goaway ...`)
+    would mix into the recorder's one line per lifecycle event; every failure they describe reaches
+    the recorder as an error it reports itself. Read when gRPC starts (the first connection), so set
+    before it; a GRPC_VERBOSITY set by the user wins."""
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv
     if wants_help(args):
         print(HELP.format(config=shipped_config()), end="")
         return EXIT_OK
     keep_large_buffers()
+    quiet_grpc()
     stop = init_with_stop_signals(args)
     try:
         node = RecorderNode()
