@@ -11,7 +11,7 @@ from geometry_msgs.msg import TransformStamped
 from nav_msgs.msg import Odometry
 from rclpy.duration import Duration
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import Image, Imu, NavSatFix, PointCloud2, PointField
+from sensor_msgs.msg import CompressedImage, Image, Imu, NavSatFix, PointCloud2, PointField
 from tf2_msgs.msg import TFMessage
 
 
@@ -34,6 +34,8 @@ def make(kind: str) -> object:
         return TFMessage(transforms=[t])
     if kind == "gps":
         return NavSatFix(latitude=45.0, longitude=9.0)
+    if kind == "compressed":  # a 640x480 JPEG-sized frame, what a robot sends over a thin link
+        return CompressedImage(format="jpeg", data=bytes(60_000))
     raise SystemExit(f"unknown kind {kind}")
 
 
