@@ -5,7 +5,7 @@ for M minutes. Reports published / stored (read back from the server, directly) 
 dropped per topic, the reconnects, and the recorder's and server's RSS over time. TCP hides packet
 loss as delay, so loss is not emulated beyond the cuts.
 
-    python -m bench.link_soak [--minutes M] [--dialect session|seed]
+    python -m bench.link_soak [--minutes M] [--dialect session|seed] [--split-s S]
 """
 from __future__ import annotations
 
@@ -56,14 +56,14 @@ def stored_per_topic(port: int) -> dict[str, int]:
     return counts
 
 
-def soak(minutes: float, dialect: str) -> dict[str, Any]:
+def soak(minutes: float, dialect: str, split_s: float = 0.0) -> dict[str, Any]:
     duration = minutes * 60
     env = {**os.environ, "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "PYTHONUNBUFFERED": "1",
            "ROS_DOMAIN_ID": os.environ.get("ROS_DOMAIN_ID", str(random.randint(102, 215)))}
     work = Path(tempfile.mkdtemp(prefix="mosaico-soak-"))
     with ServerProcess(dialect) as server, Link(server.port, rate_bytes_s=2_500_000, delay_s=0.3) as link:
         (work / "record.yaml").write_text(json.dumps({"mosaico_recorder": {"ros__parameters": {
-            "server": {"port": link.port, "dialect": dialect}, "sequence": {"name": "soak_{stamp}"},
+            "server": {"port": link.port, "dialect": dialect}, "sequence": {"name": "soak_{stamp}", "split": {"max_duration_s": split_s}},
             "topics": {"names": [topic for _, topic, _ in STREAMS], "discovery_period_s": 0.2},
             "spool": {"dir": str(work / "spool")}, "status": {"period_s": 1.0}}}}))
         rec = Child("recorder", [sys.executable, "-m", "mosaico_ros_bridge", "--ros-args", "--params-file",
@@ -90,7 +90,9 @@ def soak(minutes: float, dialect: str) -> dict[str, Any]:
             pub.stop()
         stored = stored_per_topic(server.port)
         reconnects = sum(1 for line in rec.lines if " lost (" in line)
-    return {"minutes": minutes, "dialect": dialect, "exit": code, "cuts": len(cuts), "reconnects": reconnects,
+        resent = [int(m.group(1)) for line in rec.lines if (m := re.search(r"re-sending (\d+) spooled batch", line))]
+    return {"minutes": minutes, "dialect": dialect, "split_s": split_s, "exit": code, "cuts": len(cuts), "reconnects": reconnects,
+            "resent_batches": resent,
             "published": published, "stored": stored, "received": int(summary.group(1)),
             "counted_lost": int(summary.group(2)), "rss": samples,
             "summary": next(line for line in rec.lines if "recording stopped" in line)}
@@ -100,14 +102,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--dialect", choices=["session", "seed"], default="session")
+    parser.add_argument("--split-s", type=float, default=0.0, help="sequence.split.max_duration_s (0: unsplit)")
     args = parser.parse_args(argv)
-    result = soak(args.minutes, args.dialect)
+    result = soak(args.minutes, args.dialect, args.split_s)
     rows = [["topic", "published", "stored", "missing"]] + [
         [t, str(n), str(result["stored"].get(t, 0)), str(n - result["stored"].get(t, 0))] for t, n in result["published"].items()]
     print(table(rows))
-    print(f"exit {result['exit']}; {result['cuts']} cut(s), {result['reconnects']} reconnect(s); counted lost "
+    print(f"exit {result['exit']}; {result['cuts']} cut(s), {result['reconnects']} reconnect(s) re-sending "
+          f"{result['resent_batches']} batch(es); counted lost "
           f"{result['counted_lost']}; RSS {result['rss']}")
-    print(f"results: {save('link_soak', result)}")
+    print(f"results: {save('link_soak' if not args.split_s else 'link_soak_split', result)}")
     return 0
 
 
