@@ -1,8 +1,9 @@
-"""Raw-CDR decoders for large or high-rate messages: read the fields straight from the serialized
+"""Reading little-endian CDR by offset — the one reader of the per-message and the batch decoders —
+and the per-message decoders for large or high-rate messages: the fields straight from the serialized
 bytes (a big data array as a zero-copy memoryview; IMU's 37 doubles in one unpack), so no Python
-message is built (rclpy's deserialize_message is ~18 us per IMU, this ~3 us). The objects carry the message's attribute names, so adapters' getters apply
-unchanged. A decoder returns None when it cannot decode (e.g. big-endian CDR): the caller then
-deserializes normally."""
+message is built (rclpy's deserialize_message is ~18 us per IMU, this ~3 us). Their objects carry
+the message's attribute names, so adapters' getters apply unchanged. A decoder returns None when it
+cannot decode (e.g. big-endian CDR): the caller then deserializes normally."""
 from __future__ import annotations
 
 import struct
@@ -10,66 +11,78 @@ from types import SimpleNamespace
 from typing import Callable
 
 RawDecoder = Callable[[bytes], "SimpleNamespace | None"]
-_U32 = struct.Struct("<I")
-_TIME = struct.Struct("<iI")
+U32 = struct.Struct("<I")
+_HEAD = struct.Struct("<iII")  # stamp.sec, stamp.nanosec, frame_id length (with its NUL)
 _IMU_BODY = struct.Struct("<37d")  # orientation, its covariance, angular velocity, ..., acceleration covariance
 CDR_LE = 1
 
 
-class _Reader:
-    """Little-endian CDR reading with alignment relative to the payload (after the 4-byte header)."""
+class Declined(Exception):
+    """Not readable here (e.g. big-endian CDR, or cut short); the next decoder takes the message."""
 
-    def __init__(self, raw: bytes) -> None:
-        self.buf = memoryview(raw)[4:]
-        self.pos = 0
 
-    def align(self, size: int) -> None:
-        self.pos = (self.pos + size - 1) // size * size
+def little_endian(raw: bytes) -> bytes:
+    """The message, if it is little-endian CDR (what every ROS 2 platform sends); else Declined."""
+    if len(raw) < 8 or raw[1] != CDR_LE:
+        raise Declined("not little-endian CDR")
+    return raw
 
-    def u32(self) -> int:
-        self.align(4)
-        (value,) = _U32.unpack_from(self.buf, self.pos)
-        self.pos += 4
-        return int(value)
 
-    def u8(self) -> int:
-        value = self.buf[self.pos]
-        self.pos += 1
-        return int(value)
+def aligned(pos: int, size: int) -> int:
+    """pos (an offset into the message, encapsulation included) moved to CDR alignment `size`,
+    which counts from the payload, 4 bytes in."""
+    return pos + (4 - pos) % size
 
-    def string(self) -> str:
-        length = self.u32()  # includes the terminating NUL
-        text = bytes(self.buf[self.pos:self.pos + max(length - 1, 0)]).decode("utf-8")
-        self.pos += length
-        return text
 
-    def octets(self) -> memoryview:
-        length = self.u32()
-        view = self.buf[self.pos:self.pos + length]
-        if len(view) != length:
-            raise ValueError("truncated CDR sequence")
-        self.pos += length
-        return view
+def sequence_at(raw: bytes, pos: int, item_size: int = 1) -> tuple[int, int]:
+    """A CDR sequence (or string) at pos, aligned to 4 here: where its items start and end."""
+    pos = aligned(pos, 4)
+    (count,) = U32.unpack_from(raw, pos)
+    end = pos + 4 + count * item_size
+    if end > len(raw):
+        raise Declined("truncated sequence")
+    return pos + 4, end
 
-    def header(self) -> SimpleNamespace:
-        self.align(4)
-        sec, nanosec = _TIME.unpack_from(self.buf, self.pos)
-        self.pos += 8
-        return SimpleNamespace(stamp=SimpleNamespace(sec=sec, nanosec=nanosec), frame_id=self.string())
+
+def string_at(raw: bytes, pos: int) -> tuple[str, int]:
+    """The CDR string at pos and the offset after it (its length counts the terminating NUL)."""
+    start, end = sequence_at(raw, pos)
+    return raw[start:max(end - 1, start)].decode("utf-8"), end
+
+
+def octets_at(raw: bytes, pos: int, item_size: int = 1) -> tuple[memoryview, int]:
+    """A CDR sequence of fixed-size items at pos as a zero-copy view, and the offset after it."""
+    start, end = sequence_at(raw, pos, item_size)
+    return memoryview(raw)[start:end], end
+
+
+def header_at(raw: bytes, pos: int) -> tuple[int, int, str, int]:
+    """A std_msgs/Header at pos: stamp.sec, stamp.nanosec, frame_id, and the offset after it."""
+    pos = aligned(pos, 4)
+    sec, nanosec, length = _HEAD.unpack_from(raw, pos)
+    end = pos + 12 + length
+    if end > len(raw):
+        raise Declined("truncated header")
+    return sec, nanosec, raw[pos + 12:end - 1].decode("utf-8"), end
+
+
+def _header(sec: int, nanosec: int, frame_id: str) -> SimpleNamespace:
+    return SimpleNamespace(stamp=SimpleNamespace(sec=sec, nanosec=nanosec), frame_id=frame_id)
 
 
 def decode_image(raw: bytes) -> SimpleNamespace | None:
     """sensor_msgs/msg/Image: header, height, width, encoding, is_bigendian, step, data."""
-    if len(raw) < 4 or raw[1] != CDR_LE:
+    try:
+        sec, nanosec, frame, pos = header_at(little_endian(raw), 4)
+        height, width = struct.unpack_from("<II", raw, aligned(pos, 4))
+        encoding, pos = string_at(raw, aligned(pos, 4) + 8)
+        is_bigendian = raw[pos]
+        (step,) = U32.unpack_from(raw, aligned(pos + 1, 4))
+        data, _ = octets_at(raw, aligned(pos + 1, 4) + 4)
+    except (Declined, struct.error, IndexError):
         return None
-    r = _Reader(raw)
-    header = r.header()
-    height, width = r.u32(), r.u32()
-    encoding = r.string()
-    is_bigendian = r.u8()
-    step = r.u32()
-    return SimpleNamespace(header=header, height=height, width=width, encoding=encoding,
-                           is_bigendian=is_bigendian, step=step, data=r.octets())
+    return SimpleNamespace(header=_header(sec, nanosec, frame), height=height, width=width, encoding=encoding,
+                           is_bigendian=is_bigendian, step=step, data=data)
 
 
 def _vector(values: tuple[float, ...], start: int, dims: str) -> SimpleNamespace:
@@ -78,12 +91,12 @@ def _vector(values: tuple[float, ...], start: int, dims: str) -> SimpleNamespace
 
 def decode_imu(raw: bytes) -> SimpleNamespace | None:
     """sensor_msgs/msg/Imu: header, then 37 float64 aligned to 8 (fixed layout)."""
-    if len(raw) < 4 or raw[1] != CDR_LE:
+    try:
+        sec, nanosec, frame, pos = header_at(little_endian(raw), 4)
+        v = _IMU_BODY.unpack_from(raw, aligned(pos, 8))
+    except (Declined, struct.error):
         return None
-    r = _Reader(raw)
-    header = r.header()
-    r.align(8)
-    v = _IMU_BODY.unpack_from(r.buf, r.pos)
-    return SimpleNamespace(header=header, orientation=_vector(v, 0, "xyzw"), orientation_covariance=v[4:13],
-                           angular_velocity=_vector(v, 13, "xyz"), angular_velocity_covariance=v[16:25],
-                           linear_acceleration=_vector(v, 25, "xyz"), linear_acceleration_covariance=v[28:37])
+    return SimpleNamespace(header=_header(sec, nanosec, frame), orientation=_vector(v, 0, "xyzw"),
+                           orientation_covariance=v[4:13], angular_velocity=_vector(v, 13, "xyz"),
+                           angular_velocity_covariance=v[16:25], linear_acceleration=_vector(v, 25, "xyz"),
+                           linear_acceleration_covariance=v[28:37])

@@ -10,9 +10,10 @@ from typing import Any, Sequence
 import numpy as np
 import pyarrow as pa
 
+from mosaico_ros_bridge.adapters.cdr import U32, Declined, aligned, header_at, little_endian, string_at
 from mosaico_ros_bridge.adapters.cdr_columns import (
-    U32, Columns, Declined, Headers, aligned, batch_decoder, header_at, little_endian, list_offsets, put_covariance,
-    put_header, put_vector, receive_times, schema_type, session_layout, string_at)
+    Columns, Headers, batch_decoder, list_offsets, put_covariance, put_header, put_vector, receive_times, schema_type,
+    session_layout)
 
 IMU_DOUBLES = 37  # orientation, its covariance, angular velocity, ..., acceleration covariance
 ODOMETRY_DOUBLES = 85  # pose (7), its covariance (36), twist (6), its covariance (36)

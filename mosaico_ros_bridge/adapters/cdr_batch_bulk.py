@@ -10,23 +10,13 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyarrow as pa
 
+from mosaico_ros_bridge.adapters.cdr import U32, Declined, aligned, little_endian, octets_at, string_at
 from mosaico_ros_bridge.adapters.cdr_columns import (
-    Columns, Declined, Headers, U32, aligned, batch_decoder, little_endian, list_offsets, put_binary, receive_times,
-    schema_type, session_layout, string_at)
+    Columns, Headers, batch_decoder, list_offsets, put_binary, receive_times, schema_type, session_layout)
 from mosaico_ros_bridge.adapters.image_formats import compressed_format, compressed_format07
 
 _SCAN = struct.Struct("<7f")  # angle_min ... range_max
 _FIELD = struct.Struct("<IBxxxI")  # PointField offset, datatype, (padding), count
-
-
-def octets_at(raw: bytes, pos: int) -> tuple[memoryview, int]:
-    """A CDR sequence of octets at pos (aligned to 4 here), zero-copy, and the offset after it."""
-    pos = aligned(pos, 4)
-    (length,) = U32.unpack_from(raw, pos)
-    end = pos + 4 + length
-    if end > len(raw):
-        raise Declined("truncated sequence")
-    return memoryview(raw)[pos + 4:end], end
 
 
 def read_image(items: Sequence[Any], schema: pa.Schema) -> Columns:
@@ -128,15 +118,6 @@ def _float32_lists(columns: Columns, path: str, schema: pa.Schema, pieces: list[
         columns.list_masks[path] = np.array(lengths) == 0
 
 
-def _float32_sequence(raw: bytes, pos: int) -> tuple[memoryview, int]:
-    pos = aligned(pos, 4)
-    (count,) = U32.unpack_from(raw, pos)
-    end = pos + 4 + 4 * count
-    if end > len(raw):
-        raise Declined("truncated sequence")
-    return memoryview(raw)[pos + 4:end], end
-
-
 def read_laser_scan(items: Sequence[Any], schema: pa.Schema) -> Columns:
     """sensor_msgs/msg/LaserScan as the 0.7 LaserScan class (empty intensities are null)."""
     headers, rows = Headers(len(items)), len(items)
@@ -147,9 +128,9 @@ def read_laser_scan(items: Sequence[Any], schema: pa.Schema) -> Columns:
         raw = little_endian(item.msg)
         pos = aligned(headers.read(i, raw), 4)
         scalars[i] = _SCAN.unpack_from(raw, pos)
-        values, pos = _float32_sequence(raw, pos + _SCAN.size)
+        values, pos = octets_at(raw, pos + _SCAN.size, 4)
         ranges.append(values)
-        intensities.append(_float32_sequence(raw, pos)[0])
+        intensities.append(octets_at(raw, pos, 4)[0])
     names = ("angle_min", "angle_max", "angle_increment", "time_increment", "scan_time", "range_min", "range_max")
     columns = Columns(rows, {"timestamp_ns": receive_times(items), **{n: scalars[:, k] for k, n in enumerate(names)}})
     _float32_lists(columns, "ranges", schema, ranges, empty_is_null=False)

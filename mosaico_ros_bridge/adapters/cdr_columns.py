@@ -1,5 +1,5 @@
-"""What the batch CDR decoders share: reading little-endian CDR by offset, and turning the columns a
-decoder read into the ontology's record batch. A decoder names each column by its schema path
+"""What the batch CDR decoders share (they read CDR with adapters/cdr.py's offset readers): turning
+the columns a decoder read into the ontology's record batch. A decoder names each column by its schema path
 (`pose.position.x`, `transforms[].header`); `assemble` builds the nested structs and lists from the
 schema (what no decoder names is null), in either era's layout. The eras' rules (which header and
 covariance are "unknown") are applied here in vectorized form; the getters hold the row form."""
@@ -12,50 +12,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyarrow as pa
 
-from mosaico_ros_bridge.adapters.cdr import CDR_LE
+from mosaico_ros_bridge.adapters.cdr import Declined, header_at
 from mosaico_ros_bridge.ontology.columnar import binary_from_views
 from mosaico_ros_bridge.protocol import MESSAGE_HEADER_FIELD
 
 BatchDecoder = Callable[[Sequence[Any], pa.Schema], "pa.RecordBatch | None"]
-U32 = struct.Struct("<I")
-_HEAD = struct.Struct("<iII")  # stamp.sec, stamp.nanosec, frame_id length (with its NUL)
-
-
-class Declined(Exception):
-    """This batch is not for the fast path (e.g. big-endian CDR); the next decoder takes it."""
-
-
-def aligned(pos: int, size: int) -> int:
-    """pos (an offset into the message, encapsulation included) moved to CDR alignment `size`,
-    which counts from the payload, 4 bytes in."""
-    return pos + (4 - pos) % size
-
-
-def string_at(raw: bytes, pos: int) -> tuple[str, int]:
-    """The CDR string at pos (aligned to 4 here) and the offset after it."""
-    pos = aligned(pos, 4)
-    (length,) = U32.unpack_from(raw, pos)
-    end = pos + 4 + length
-    if end > len(raw):
-        raise Declined("truncated string")
-    return raw[pos + 4:end - 1].decode("utf-8"), end
-
-
-def header_at(raw: bytes, pos: int) -> tuple[int, int, str, int]:
-    """A std_msgs/Header at pos: stamp.sec, stamp.nanosec, frame_id, and the offset after it."""
-    pos = aligned(pos, 4)
-    sec, nanosec, length = _HEAD.unpack_from(raw, pos)
-    end = pos + 12 + length
-    if end > len(raw):
-        raise Declined("truncated header")
-    return sec, nanosec, raw[pos + 12:end - 1].decode("utf-8"), end
-
-
-def little_endian(raw: bytes) -> bytes:
-    """The message, if it is little-endian CDR (what every ROS 2 platform sends); else Declined."""
-    if len(raw) < 8 or raw[1] != CDR_LE:
-        raise Declined("not little-endian CDR")
-    return raw
 
 
 def session_layout(schema: pa.Schema) -> bool:
