@@ -43,10 +43,11 @@ def finish_without_spool(part: Part, client: Connection | None, target: str, on_
         error = exc
     error = error or ConnectionFailed(f"Mosaico server {target} is not connected")
     reason = f"{type(error).__name__}: {error}"
+    deleted = False
     try:
         outcome = f"sequence {part.name!r} {part.abandon(client, on_error, error)}"
+        deleted = on_error == OnErrorPolicy.Delete and client is not None and part.key is not None
     except MosaicoBridgeError as exc:
         outcome = f"on_error={on_error.value} could not be applied to sequence {part.name!r} ({exc})"
-    stored = "0 stored on the server" if on_error == OnErrorPolicy.Delete and "deleted" in outcome else \
-        stored_on_server(client, part.name)
+    stored = "0 stored on the server" if deleted else stored_on_server(client, part.name)
     return Outcome(False, f"{outcome}: {reason}", stored)
