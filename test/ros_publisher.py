@@ -7,6 +7,7 @@ import argparse
 import sys
 import threading
 import time
+from typing import Any
 
 import rclpy
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -32,9 +33,16 @@ def main() -> int:
     for i in range(args.count):
         publisher.publish(MAKERS[args.kind](i))
     print(f"published {args.count}", flush=True)
+    serve_until_stdin_closes(node, args.deadline)
+    return 0
+
+
+def serve_until_stdin_closes(node: Any, deadline: float) -> None:
+    """What every test publisher process does once it has published: spin (so reliable delivery
+    completes) until the test closes its stdin or `deadline` seconds pass, then shut down."""
     stdin_closed = threading.Event()
     threading.Thread(target=lambda: (sys.stdin.read(), stdin_closed.set()), daemon=True).start()
-    stop_at = time.monotonic() + args.deadline
+    stop_at = time.monotonic() + deadline
     try:
         while not stdin_closed.is_set() and time.monotonic() < stop_at:
             rclpy.spin_once(node, timeout_sec=0.1)
@@ -42,7 +50,6 @@ def main() -> int:
         pass
     node.destroy_node()
     rclpy.try_shutdown()
-    return 0
 
 
 if __name__ == "__main__":

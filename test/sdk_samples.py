@@ -99,6 +99,22 @@ def real_mosaicod(tmp_path: Path, binary: str, pg: str) -> Iterator[RealServer]:
         subprocess.run(["psql", f"{pg}/postgres", "-q", "-c", f"drop database if exists {database}"], timeout=60)
 
 
+def write_and_read_back(port: int, sequence: str, topic: Any, encoder: Any, items: list[Any]) -> list[Any]:
+    """Received items through our writer (the recorder's path: `topic` a TopicDescription, `encoder`
+    its plan's encoder) into a new sequence, then every record as SDK 0.7.0 reads it back."""
+    from mosaico_ros_bridge import MosaicoClient
+    with MosaicoClient.connect("127.0.0.1", port) as client:
+        with client.sequence_create(sequence) as seq:
+            writer = seq.create_topic_writer(topic, encoder)
+            for item in items:
+                writer.push_item(item, len(item.msg))
+    sdk = ml.MosaicoClient.connect("127.0.0.1", port)
+    try:
+        return list(sdk.topic_handler(sequence, topic.name).get_data_streamer())
+    finally:
+        sdk.close()
+
+
 def session_server(tmp_path: Path, **options: Any) -> Iterator[Any]:
     """Our local server in the session dialect, or a real mosaicod when MOSAICO_TEST_MOSAICOD is set
     (tests that need the local server's options — TLS, keys, limits — skip there)."""

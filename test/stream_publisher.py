@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 import time
 
 import rclpy
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CompressedImage, Imu
+
+from ros_publisher import serve_until_stdin_closes
 
 
 def message(i: int, bad_every: int, payload: int) -> Imu | CompressedImage:
@@ -59,13 +60,7 @@ def main() -> int:
         if delay > 0:
             time.sleep(delay)  # pacing the offered rate, not synchronisation
     print(f"published {args.count}", flush=True)
-    stdin_closed = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.read(), stdin_closed.set()), daemon=True).start()
-    stop_at = time.monotonic() + 60
-    while not stdin_closed.is_set() and time.monotonic() < stop_at:
-        rclpy.spin_once(node, timeout_sec=0.1)
-    node.destroy_node()
-    rclpy.try_shutdown()
+    serve_until_stdin_closes(node, 60)
     return 0
 
 

@@ -13,7 +13,7 @@ import pytest
 from rclpy.serialization import serialize_message
 
 from mosaico_ros_bridge.adapters import AdapterRegistry, Received
-from sdk_samples import ml  # noqa: F401  (skips without the SDK)
+from sdk_samples import ml, write_and_read_back  # skips without the SDK
 from cdr_codec import STORE, rosbags_decode
 from ros_cases import SESSION_ONLY_CASES, UNMODELED_CASES, header as _header
 from test_adapters import CASES
@@ -131,22 +131,12 @@ def test_what_we_store_the_sdk_reads_back_as_the_official_row(server: Any, ros_t
                                                              make: Callable[[int], Any]) -> None:
     """Through the recorder's writer path into our session server; SDK 0.7.0 reads each record back
     (as its own class, or Unmodeled) and it equals the official adapter's row for the same CDR."""
-    from mosaico_ros_bridge import MosaicoClient
     messages = [make(i) for i in range(3)]
     plan = REGISTRY.plan(ros_type, type(messages[0]), layout="session")
     assert plan is not None
     items = [Received(1000 + i, serialize_message(m)) for i, m in enumerate(messages)]
-    name = "o_" + ros_type.replace("/", "_").lower()
-    with MosaicoClient.connect("127.0.0.1", server.port) as client:
-        with client.sequence_create(name) as seq:
-            writer = seq.create_topic_writer(plan.topic("/robot/topic", {}), plan.encoder(type(messages[0]), raw=True))
-            for item in items:
-                writer.push_item(item, len(item.msg))
-    sdk = ml.MosaicoClient.connect("127.0.0.1", server.port)
-    try:
-        read = list(sdk.topic_handler(name, "/robot/topic").get_data_streamer())
-    finally:
-        sdk.close()
+    read = write_and_read_back(server.port, "o_" + ros_type.replace("/", "_").lower(), plan.topic("/robot/topic", {}),
+                               plan.encoder(type(messages[0]), raw=True), items)
     assert [m.timestamp_ns for m in read] == [item.t for item in items]
     for message, original, item in zip(read, messages, items):
         if ros_type not in ROSBridge.get_default_adapters():  # unmodeled: the row is the message as a dict
@@ -212,7 +202,6 @@ def test_the_png_option_holds_the_official_pixels_and_the_sdk_decodes_it(server:
     decoder gives the ROS data back."""
     from sensor_msgs.msg import Image
 
-    from mosaico_ros_bridge import MosaicoClient
     from mosaico_ros_bridge.ontology.images import ImageFormat
     from test_adapters import image
     messages = [image(i) for i in range(3)]
@@ -224,14 +213,5 @@ def test_the_png_option_holds_the_official_pixels_and_the_sdk_decodes_it(server:
         official = official_row(IMAGE, item)
         assert official is not None and row["format"] == official["format"] == "png"
         assert as_text(comparable(IMAGE, row)) == as_text(comparable(IMAGE, official))
-    with MosaicoClient.connect("127.0.0.1", server.port) as client:
-        with client.sequence_create("png_option") as seq:
-            writer = seq.create_topic_writer(plan.topic("/cam", {}), encoder)
-            for item in items:
-                writer.push_item(item, len(item.msg))
-    sdk = ml.MosaicoClient.connect("127.0.0.1", server.port)
-    try:
-        read = list(sdk.topic_handler("png_option", "/cam").get_data_streamer())
-    finally:
-        sdk.close()
+    read = write_and_read_back(server.port, "png_option", plan.topic("/cam", {}), encoder, items)
     assert [bytes(m.data.to_linear_pixels()) for m in read] == [bytes(m.data) for m in messages]

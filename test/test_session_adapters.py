@@ -11,11 +11,10 @@ from typing import Any, Callable, Iterator
 import pytest
 from rclpy.serialization import serialize_message
 
-import mosaico_ros_bridge as mb
 from mosaico_ros_bridge import ontology07
 from mosaico_ros_bridge.adapters import AdapterRegistry, Received
 from mosaico_ros_bridge.ontology import message_schema
-from sdk_samples import ml, session_server
+from sdk_samples import session_server, write_and_read_back
 from test_adapters import BATCH_DECODED, CASES
 
 REGISTRY = AdapterRegistry()
@@ -77,17 +76,8 @@ def test_recorded_rows_are_read_back_by_the_sdk_as_the_07_class(server: Any, ros
     encoder = plan.encoder(type(messages[0]), raw=True)
     items = [Received(1000 + i, serialize_message(m)) for i, m in enumerate(messages)]
     reference = encoder.decoders[-1].decode(items)
-    name = "s_" + ros_type.replace("/", "_").lower()
-    with mb.MosaicoClient.connect("127.0.0.1", server.port) as client:
-        with client.sequence_create(name) as seq:
-            writer = seq.create_topic_writer(plan.topic("/robot/topic", {}), encoder)
-            for item in items:
-                writer.push_item(item, len(item.msg))
-    sdk = ml.MosaicoClient.connect("127.0.0.1", server.port)
-    try:
-        read = list(sdk.topic_handler(name, "/robot/topic").get_data_streamer())
-    finally:
-        sdk.close()
+    read = write_and_read_back(server.port, "s_" + ros_type.replace("/", "_").lower(), plan.topic("/robot/topic", {}),
+                               encoder, items)
     assert [m.timestamp_ns for m in read] == [1000, 1001, 1002]
     for message, ros, row in zip(read, messages, reference.to_pylist()):
         assert type(message.data).__name__ == plan.ontology_tag, f"{ros_type} read back as {type(message.data)}"

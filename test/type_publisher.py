@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-import time
 from typing import Any, Callable
 
 import rclpy
@@ -16,6 +14,7 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 from rclpy.serialization import serialize_message
 
 from cdr_codec import big_endian
+from ros_publisher import serve_until_stdin_closes
 
 COUNT = 3
 
@@ -58,16 +57,7 @@ def main() -> int:
                 publisher.publish(cdr_of(ros_type, message, big))
             topics += 1
     print(f"published {topics} topics", flush=True)
-    stdin_closed = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.read(), stdin_closed.set()), daemon=True).start()
-    stop_at = time.monotonic() + args.deadline
-    try:
-        while not stdin_closed.is_set() and time.monotonic() < stop_at:
-            rclpy.spin_once(node, timeout_sec=0.1)
-    except KeyboardInterrupt:
-        pass
-    node.destroy_node()
-    rclpy.try_shutdown()
+    serve_until_stdin_closes(node, args.deadline)
     return 0
 
 
