@@ -21,6 +21,7 @@ from mosaico_ros_bridge.errors import ConnectionFailed, MosaicoBridgeError, Perm
 from mosaico_ros_bridge.recording.latency import LatencyReservoir
 from mosaico_ros_bridge.recording.link import ServerLink
 from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
+from mosaico_ros_bridge.recording.sequences import part_name
 from mosaico_ros_bridge.recording.stream_sink import SinkHooks
 from mosaico_ros_bridge.recording.uplink import StallRule
 from mosaico_ros_bridge.recording.uploads import SpoolUploads
@@ -128,7 +129,7 @@ class Recording:
     def _new_part(self) -> Part:
         split = self.config.sequence.split
         index, self._index = self._index, self._index + 1
-        name = f"{self.base_name}_{index:03d}" if split.enabled else self.base_name
+        name = part_name(self.base_name, index)
         metadata = {**self.config.sequence.metadata, "recording_id": self.recording_id}
         if split.enabled:
             metadata["part"] = index

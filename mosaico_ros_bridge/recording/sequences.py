@@ -10,6 +10,12 @@ from mosaico_ros_bridge.errors import AlreadyExists, Locked, NotFound, ServerErr
 Progress = Callable[[str], None]
 
 
+def part_name(base: str, index: int) -> str:
+    """The sequence of a recording's part: the first keeps the name (a run too short to split looks
+    unsplit), the next ones are `<name>_001`, `_002`..."""
+    return f"{base}_{index:03d}" if index else base
+
+
 def clear_previous(client: Connection, name: str, key: str) -> str:
     """Abort our own unfinished upload: 'cleared', 'finalized' (nothing to redo) or 'foreign' (the
     name now belongs to a sequence we have no key for)."""
