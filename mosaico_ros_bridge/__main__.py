@@ -8,7 +8,6 @@ unreachable: the data is safe in the spool and uploaded at the next start or by 
 """
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -18,6 +17,7 @@ from rclpy.executors import ExternalShutdownException
 from rclpy.task import Future
 
 from mosaico_ros_bridge.errors import ConfigError, MosaicoBridgeError
+from mosaico_ros_bridge.grpc_logs import quiet_grpc
 from mosaico_ros_bridge.heap import keep_large_buffers
 from mosaico_ros_bridge.node import RecorderNode
 from mosaico_ros_bridge.shutdown import init_with_stop_signals, spin_until
@@ -67,14 +67,6 @@ def _executor(kind: str) -> rclpy.executors.Executor:
 
         return EventsExecutor()
     return rclpy.executors.SingleThreadedExecutor()
-
-
-def quiet_grpc() -> None:
-    """gRPC's own log lines (absl's `All log messages before absl::InitializeLog()`, `Got goaway ...`)
-    would mix into the recorder's one line per lifecycle event; every failure they describe reaches
-    the recorder as an error it reports itself. Read when gRPC starts (the first connection), so set
-    before it; a GRPC_VERBOSITY set by the user wins."""
-    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from mosaico_ros_bridge.client import Connection
 from mosaico_ros_bridge.client.endpoint import load_api_key
 from mosaico_ros_bridge.errors import MosaicoBridgeError
+from mosaico_ros_bridge.grpc_logs import quiet_grpc
 from mosaico_ros_bridge.recording.spool_upload import upload_leftover
 from mosaico_ros_bridge.session_protocol import API_KEY_ENV
 from mosaico_ros_bridge.spool import spool_dialect, spool_directories, spool_target
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tls-ca", type=Path, help="PEM file of the CA that signed the server's certificate")
     parser.add_argument("--api-key-file", type=Path, help=f"file holding the API key (default: ${API_KEY_ENV})")
     args = parser.parse_args(argv)
+    quiet_grpc()
     try:
         key, _ = load_api_key(args.api_key_file, "--api-key-file")
     except MosaicoBridgeError as exc:

@@ -12,8 +12,9 @@ import pytest
 
 import mosaico_ros_bridge as mb
 from mosaico_ros_bridge.info import sequence_rows
+from goaway_server import GoawayServer
 from linkproxy import Link
-from procs import wait_until
+from procs import Proc, python, wait_until
 from test_recorder import StatusWatcher, params, recorder
 from test_spool import numbers, start_server, stop_server, stream
 
@@ -152,3 +153,43 @@ def test_without_spool_the_summary_says_what_the_server_stored(tmp_path: Path, r
     sent, stored = int(summary.group(1)), int(summary.group(2))
     with mb.MosaicoClient.connect("127.0.0.1", port) as client:
         assert len(numbers(client, sequence, TOPIC)) == stored <= sent
+
+
+GOAWAY_CLIENT = """
+import os
+os.environ.pop("GRPC_VERBOSITY", None)
+import pyarrow.flight as fl
+try:
+    list(fl.FlightClient("grpc://127.0.0.1:{port}").do_action(fl.Action("x", b""), fl.FlightCallOptions(timeout=2)))
+except fl.FlightError as exc:
+    print("refused:", type(exc).__name__)
+"""
+GRPC_LINES = ("Got goaway", "absl::InitializeLog", "chttp2")
+
+
+def test_grpc_log_lines_stay_out_of_the_recorder_and_upload_output(tmp_path: Path, ros_context: Any) -> None:
+    """A server whose link made its keepalive pings time out sends GOAWAY ping_timeout; gRPC logs each
+    one to stderr through absl. A bare pyarrow.flight client against the same endpoint prints them (the
+    provocation works); the recorder, reconnecting to it while it records into the spool, and the
+    upload command keep their output to their own lines."""
+    with GoawayServer() as server:
+        bare = Proc(python("-c", GOAWAY_CLIENT.format(port=server.port)))
+        assert bare.stop(30) == 0 and "Got goaway [2]" in bare.output() and "ping_timeout" in bare.output()
+        rec = recorder(params(tmp_path, server.port, server={"timeout_s": 1.0}, topics={"names": [TOPIC]},
+                              spool={"retry_max_s": 0.5}))
+        pub = stream(20, 50.0, TOPIC)
+        try:
+            rec.wait_for(lambda l: "recording into the spool" in l, 60)
+            pub.wait_for(lambda l: l == "published 20", 60)
+            tried = server.connections
+            wait_until(lambda: server.connections >= tried + 3, 60, "three reconnect attempts while recording")
+            rec.popen.send_signal(signal.SIGINT)
+            assert rec.popen.wait(timeout=120) == 3, rec.output()  # kept in the spool: the documented code
+        finally:
+            rec.stop()
+            pub.stop()
+        upload = Proc(python("-m", "mosaico_ros_bridge.upload", str(tmp_path / "spool")))
+        assert upload.stop(120) != 0
+    for output in (rec.output(), upload.output()):
+        assert not [line for line in output.splitlines() if any(text in line for text in GRPC_LINES)], output
+    assert f"127.0.0.1:{server.port}" in upload.output(), upload.output()  # it did try the recorded server
