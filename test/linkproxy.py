@@ -1,13 +1,20 @@
 """An emulated network link for tests, on loopback only: a TCP forwarder on 127.0.0.1 in front of a
 local server that limits the rate of each direction, delays every chunk, cuts every connection (and
-refuses new ones) until restored, and can admit only its first N connections. It never connects
-anywhere but 127.0.0.1. No project code.
+refuses new ones) until restored, loses segments, and can admit only its first N connections. It never
+connects anywhere but 127.0.0.1. No project code.
+
+Loss is what TCP makes of it: a lost segment is sent again, so the chunk holding it arrives a round
+trip late and holds back everything behind it (in-order delivery); nothing is lost or reordered. The
+rate clock goes on meanwhile, so the backlog follows in a burst (the halved congestion window of a
+real TCP sender is not modelled: the rate limit stands for it).
 
 Back-pressure is real: a direction reads its next chunk only after the previous one went out at the
 link's rate, and the proxy's sockets have small buffers, so a sender on a thin link blocks as it would
 on a thin radio link (the kernel's own buffers still hold a few MB ahead)."""
 from __future__ import annotations
 
+import math
+import random
 import socket
 import threading
 import time
@@ -16,15 +23,19 @@ from types import TracebackType
 
 CHUNK = 16 * 1024
 SOCKET_BUFFER = 64 * 1024
+SEGMENT = 1448  # an Ethernet TCP segment's payload
 
 
 class Link:
     def __init__(self, target_port: int, *, rate_bytes_s: float | None = None, delay_s: float = 0.0,
-                 admit: int | None = None) -> None:
+                 admit: int | None = None, loss: float = 0.0, seed: int = 0) -> None:
         self.target_port = target_port
         self.rate = rate_bytes_s
         self.delay = delay_s
         self.admit = admit
+        self.loss = loss  # probability that a segment is lost (and retransmitted one round trip later)
+        self.retransmitted = 0  # chunks delivered late for a lost segment
+        self._random = random.Random(seed)
         self.accepted = 0
         self.refused = 0
         self.moved = 0  # bytes forwarded, both directions
@@ -126,9 +137,9 @@ class Link:
                     arrived, data = line.popleft()
                     held[0] -= len(data)
                     room.notify_all()
+                next_free = max(next_free, arrived) + (len(data) / self.rate if self.rate else 0.0)
+                due = max(next_free, arrived + self.delay + self._retransmission(len(data)))
                 now = time.monotonic()
-                next_free = max(next_free, now) + (len(data) / self.rate if self.rate else 0.0)
-                due = max(next_free, arrived + self.delay)
                 if due > now:
                     time.sleep(due - now)  # the emulated link's pace, not a wait for another party
                 dst.sendall(data)
@@ -142,3 +153,14 @@ class Link:
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+    def _retransmission(self, size: int) -> float:
+        """The extra time a chunk of `size` bytes takes: one round trip when one of its segments is lost."""
+        if not self.loss:
+            return 0.0
+        with self._lock:
+            intact = (1.0 - self.loss) ** math.ceil(size / SEGMENT)
+            if self._random.random() < intact:
+                return 0.0
+            self.retransmitted += 1
+        return max(2 * self.delay, 0.2)  # a round trip; Linux retransmits no sooner than 200 ms
