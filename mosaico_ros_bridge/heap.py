@@ -6,7 +6,8 @@ from a heap that is kept avoids that.
 Measured on the 2-core VMs, recorder only, A/B in alternation:
 - 1080p image flood: 65-66 recorded frames/s against 58-62;
 - sensor suite: recorder CPU 11.6 s against 12.0-12.2 s per 20 s.
-RSS stays at its high-water mark, which the recorder's buffer budgets bound."""
+Kept free heap is bounded by release_surplus: reconnect storms re-read spooled batches of every size,
+and without a bound that free heap crept up (soak of issue #21: in-use flat, free 4 -> 34 MB)."""
 from __future__ import annotations
 
 import ctypes
@@ -18,6 +19,15 @@ M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's maximum on 64-bit (half its 64 MiB heap size)
 TRIM_THRESHOLD = 1024 * 1024 * 1024
 OPERATOR_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+FREE_HEAP_KEPT = 64 * 1024 * 1024  # ten 1080p rgb8 frames: what serving a camera's buffers needs
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+_tuned: list[ctypes.CDLL] = []  # the C library, once keep_large_buffers changed glibc's settings
 
 
 def keep_large_buffers() -> bool:
@@ -30,4 +40,26 @@ def keep_large_buffers() -> bool:
     except (OSError, AttributeError):  # another C library (musl has no mallopt)
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    applied = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    if applied:
+        _tuned.append(ctypes.CDLL(None))
+    return applied
+
+
+def release_surplus(limit: int = FREE_HEAP_KEPT) -> int:
+    """Once the kept free heap exceeds `limit` bytes, give every free page back to the kernel
+    (malloc_trim). Returns the free heap found; 0 when the tuning is not applied (glibc's own
+    settings rule then) or this glibc has no mallinfo2 (before 2.33)."""
+    if not _tuned:
+        return 0
+    libc = _tuned[0]
+    try:
+        mallinfo2, malloc_trim = libc.mallinfo2, libc.malloc_trim
+    except AttributeError:
+        return 0
+    mallinfo2.restype = _MallInfo2
+    free = int(mallinfo2().fordblks)
+    if free > limit:
+        malloc_trim.argtypes, malloc_trim.restype = [ctypes.c_size_t], ctypes.c_int
+        malloc_trim(0)
+    return free

@@ -17,6 +17,7 @@ from mosaico_ros_bridge.adapters.ros_metadata import ROS_KEY, ros_metadata
 from mosaico_ros_bridge.config import RecorderConfig, load_config
 from mosaico_ros_bridge.client.names import validate_topic_name
 from mosaico_ros_bridge.errors import InvalidName, MosaicoBridgeError, UnsupportedMessageType
+from mosaico_ros_bridge.heap import release_surplus
 from mosaico_ros_bridge.ontology.columnar import COMPILED
 from mosaico_ros_bridge.ontology.images import ImageFormat
 from mosaico_ros_bridge.qos import adapted_qos, describe, queue_depth
@@ -24,6 +25,7 @@ from mosaico_ros_bridge.recording import Recording, StopReport, TopicSpec
 from mosaico_ros_bridge.status import TopicCounters, status_message
 
 NODE_NAME = "mosaico_recorder"
+HEAP_CHECK_S = 5.0  # how often the kept free heap is checked against its bound (heap.release_surplus)
 
 
 class WithMessageInfo:
@@ -73,6 +75,7 @@ class RecorderNode(Node):
         self.create_timer(config.topics.discovery_period_s, self._guarded(self.discover))
         self.create_timer(config.writer.flush_period_s, self._guarded(self._flush))
         self.create_timer(config.status.period_s, self._guarded(self._publish_status))
+        self.create_timer(HEAP_CHECK_S, self._guarded(release_surplus))  # bounded RSS through reconnect storms
         self.discover()
 
     def _guarded(self, callback: Any) -> Any:
