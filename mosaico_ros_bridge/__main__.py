@@ -24,9 +24,9 @@ from mosaico_ros_bridge.shutdown import init_with_stop_signals, spin_until
 
 EXIT_OK, EXIT_FATAL, EXIT_CONFIG, EXIT_KEPT = 0, 1, 2, 3
 HELP = """\
-Records live ROS 2 topics into a Mosaico server (mosaicod, or python -m mosaico_ros_bridge.server): one
-sequence per run (split every 10 minutes by default), with a local spool so that nothing received is
-lost when the server or the network fails. Parameters are ROS parameters of the node
+Records live ROS 2 topics into a Mosaico server (mosaicod, or python -m mosaico_ros_bridge.server) as
+sequences of one minute each (sequence.split), with a local spool so that nothing received is lost
+when the server or the network fails. Parameters are ROS parameters of the node
 `mosaico_recorder`, from a parameters file (--params-file) and/or -p key:=value; every key is
 documented in the shipped file:
   {config}

@@ -49,7 +49,7 @@ class SplitConfig(Strict):
     """Close the sequence and start `<name>_001`, `_002`... after this long / this many bytes (0 = never).
     On by default: a reconnect re-sends the current part only, so the split bounds what a cut link costs."""
 
-    max_duration_s: float = Field(default=600.0, ge=0)
+    max_duration_s: float = Field(default=60.0, ge=0)
     max_bytes: int = Field(default=0, ge=0)
 
     @property
