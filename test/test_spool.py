@@ -82,6 +82,12 @@ def stop_server(server: Proc) -> None:
     assert server.stop() == 0, server.output()
 
 
+def spool_locks_held(pid: int) -> int:
+    """The spool lock files the process `pid` has open."""
+    fds = Path(f"/proc/{pid}/fd")
+    return sum(1 for fd in fds.iterdir() if os.path.realpath(fd).endswith("/lock"))
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -581,6 +587,9 @@ def test_parts_split_while_offline_are_all_uploaded_when_the_server_appears(tmp_
     try:
         rec.wait_for(lambda l: "recording into the spool" in l)
         rec.wait_for(lambda l: "sequence split: off_001 closing" in l)  # two parts closed while offline
+        # Parts waiting for the server are directories, not open spools: only the current part's lock
+        # is held (a robot offline all day queues a part a minute).
+        wait_until(lambda: spool_locks_held(rec.popen.pid) == 1, 30, "the closed parts' spool locks released")
         server, _ = start_server(tmp_path / "store", port)
         pub.wait_for(lambda l: l == "published 450")
         stop_recording(rec, watcher, 450)

@@ -334,7 +334,7 @@ class Recording:
     def _keep_for_later(self, part: Part, exc: MosaicoBridgeError | None) -> None:
         part.detach()
         if part.spool is not None:
-            self._uploads.pending.append(part.spool)
+            self._uploads.queue(part.spool)
         else:
             self._fatal(exc or ConnectionFailed(f"sequence {part.name!r} could not be finalized: the server "
                                                 "is not reachable and there is no spool"))
@@ -372,11 +372,12 @@ class Recording:
                 self._report_backlog()
         self._exit.set()
         self._thread.join(timeout=30)
-        kept = [p.spool for p in self._closing if p.spool is not None] + self._uploads.pending + self._uploads.failed
-        for spool in kept:
+        closing = [p.spool for p in self._closing if p.spool is not None]
+        for spool in closing:
             spool.release()
         self._shutdown()
-        return StopReport(self.finalized, [s.directory for s in kept], str(error) if error else None)
+        kept = [s.directory for s in closing] + self._uploads.pending + self._uploads.failed
+        return StopReport(self.finalized, kept, str(error) if error else None)
 
     def _report_backlog(self) -> None:
         with self._lock:

@@ -27,9 +27,16 @@ class SpoolUploads:
     log: _Log
     broken: Broken
     keep: bool  # spool.keep: leave the files after a successful upload
-    pending: list[SequenceSpool] = field(default_factory=list)
-    failed: list[SequenceSpool] = field(default_factory=list)  # refused: kept in the spool for the upload command
+    # Directories, not open spools: a robot offline all day queues a part a minute, and each open spool
+    # holds a lock file and its topics' state. They are locked again (claimed) for their upload.
+    pending: list[Path] = field(default_factory=list)
+    failed: list[Path] = field(default_factory=list)  # refused: kept in the spool for the upload command
     leftovers: list[Path] = field(default_factory=list)
+
+    def queue(self, spool: SequenceSpool) -> None:
+        """A part that could not be finalized live: its files are complete; upload it when possible."""
+        spool.release()
+        self.pending.append(spool.directory)
 
     def find_leftovers(self, root: Path, target: str, dialect: str) -> None:
         """Queue the leftover spools recorded for `target` in `dialect`; name the others (they belong
@@ -49,15 +56,27 @@ class SpoolUploads:
 
     def upload_pending(self, client: Connection, done: Callable[[str, SequenceSpool], None]) -> None:
         while self.pending:
-            spool = self.pending[0]
+            directory = self.pending[0]
+            try:
+                spool = SequenceSpool.claim(directory)
+            except MosaicoBridgeError as exc:  # its manifest cannot be read any more
+                self.log.error(f"the spool {directory} cannot be uploaded: {exc}")
+                self.failed.append(self.pending.pop(0))
+                continue
+            if spool is None:  # only another process (e.g. the upload command) takes our spool's lock
+                self.log.info(f"the spool {directory} is being uploaded by another process; leaving it to it")
+                self.pending.pop(0)
+                continue
             try:
                 result = upload_spool(client, spool, recovered=False, progress=self.log.info)
             except ConnectionFailed as exc:
+                spool.release()
                 self.broken(spool.sequence, exc)
                 return
             except MosaicoBridgeError as exc:  # refused, or the spool cannot be read: retrying cannot help
-                self.log.error(f"sequence {spool.sequence} not uploaded from the spool {spool.directory}: {exc}")
-                self.failed.append(spool)
+                spool.release()
+                self.log.error(f"sequence {spool.sequence} not uploaded from the spool {directory}: {exc}")
+                self.failed.append(directory)
             else:
                 done(result.sequence, spool)
             self.pending.pop(0)
