@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+from typing import Any
 
 M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters (malloc.h)
 M_MMAP_THRESHOLD = -3
@@ -27,7 +28,8 @@ class _MallInfo2(ctypes.Structure):
                 ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
 
 
-_tuned: list[ctypes.CDLL] = []  # the C library, once keep_large_buffers changed glibc's settings
+_MALLINFO2: Any = None  # glibc's mallinfo2 and malloc_trim, bound once keep_large_buffers applied the tuning
+_MALLOC_TRIM: Any = None
 
 
 def keep_large_buffers() -> bool:
@@ -36,30 +38,34 @@ def keep_large_buffers() -> bool:
     if not sys.platform.startswith("linux") or any(name in os.environ for name in OPERATOR_SETTINGS):
         return False
     try:
-        mallopt = ctypes.CDLL(None).mallopt
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
     except (OSError, AttributeError):  # another C library (musl has no mallopt)
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     applied = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
     if applied:
-        _tuned.append(ctypes.CDLL(None))
+        _bind_trim(libc)
     return applied
+
+
+def _bind_trim(libc: ctypes.CDLL) -> None:
+    global _MALLINFO2, _MALLOC_TRIM
+    try:
+        _MALLINFO2, _MALLOC_TRIM = libc.mallinfo2, libc.malloc_trim
+    except AttributeError:  # glibc before 2.33
+        return
+    _MALLINFO2.restype = _MallInfo2
+    _MALLOC_TRIM.argtypes, _MALLOC_TRIM.restype = [ctypes.c_size_t], ctypes.c_int
 
 
 def release_surplus(limit: int = FREE_HEAP_KEPT) -> int:
     """Once the kept free heap exceeds `limit` bytes, give every free page back to the kernel
     (malloc_trim). Returns the free heap found; 0 when the tuning is not applied (glibc's own
     settings rule then) or this glibc has no mallinfo2 (before 2.33)."""
-    if not _tuned:
+    if _MALLINFO2 is None:
         return 0
-    libc = _tuned[0]
-    try:
-        mallinfo2, malloc_trim = libc.mallinfo2, libc.malloc_trim
-    except AttributeError:
-        return 0
-    mallinfo2.restype = _MallInfo2
-    free = int(mallinfo2().fordblks)
+    free = int(_MALLINFO2().fordblks)
     if free > limit:
-        malloc_trim.argtypes, malloc_trim.restype = [ctypes.c_size_t], ctypes.c_int
-        malloc_trim(0)
+        _MALLOC_TRIM(0)
     return free

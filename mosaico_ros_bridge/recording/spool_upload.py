@@ -11,7 +11,7 @@ from mosaico_ros_bridge.client import Connection, open_topic_stream
 from mosaico_ros_bridge.errors import SpoolError
 from mosaico_ros_bridge.recording.losses import notify_losses
 from mosaico_ros_bridge.recording.sequences import Progress, clear_previous, create_sequence
-from mosaico_ros_bridge.spool import SequenceSpool, read_complete
+from mosaico_ros_bridge.spool import SequenceSpool, claimed, read_complete
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,12 @@ def upload_leftover(client: Connection, directory: Path, *, keep: bool, progress
     the line that says what became of it. A spool held by a running recorder or already uploaded is
     skipped; one without records becomes no sequence (its unfinished one is aborted) and is removed.
     Server failures propagate with the spool released and intact."""
-    spool = SequenceSpool.claim(directory)
-    if spool is None:
-        return f"leftover spool {directory} skipped: a running recorder holds it"
-    if spool.manifest.uploaded:
-        spool.release()
-        return f"leftover spool {directory} skipped: already uploaded (kept by spool.keep)"
-    try:
+    with claimed(directory) as spool:
+        if spool is None:
+            return f"leftover spool {directory} skipped: a running recorder holds it"
+        if spool.manifest.uploaded:
+            spool.release()
+            return f"leftover spool {directory} skipped: already uploaded (kept by spool.keep)"
         if not spool.holds_records():
             if spool.manifest.key is not None:
                 clear_previous(client, spool.sequence, spool.manifest.key)
@@ -42,10 +41,7 @@ def upload_leftover(client: Connection, directory: Path, *, keep: bool, progress
         progress(f"uploading leftover spool {directory} as sequence {spool.sequence} "
                  f"({len(spool.manifest.topics)} topic(s))")
         result = upload_spool(client, spool, recovered=True, progress=progress)
-    except BaseException:
-        spool.release()
-        raise
-    spool.done(keep)
+        spool.done(keep)
     kept = "spool kept" if keep else "spool removed"
     if result.already_finalized:
         return f"leftover spool {directory}: sequence {result.sequence} was already finalized; {kept}"

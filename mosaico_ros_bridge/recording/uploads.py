@@ -9,7 +9,7 @@ from typing import Any, Callable, Protocol
 from mosaico_ros_bridge.client import Connection
 from mosaico_ros_bridge.errors import ConnectionFailed, MosaicoBridgeError
 from mosaico_ros_bridge.recording.spool_upload import upload_leftover, upload_spool
-from mosaico_ros_bridge.spool import SequenceSpool, spool_dialect, spool_directories, spool_target
+from mosaico_ros_bridge.spool import SequenceSpool, claimed, spool_dialect, spool_directories, spool_target
 
 Broken = Callable[[str, MosaicoBridgeError], None]  # (what, why): the server failed; reconnect
 
@@ -58,27 +58,17 @@ class SpoolUploads:
         while self.pending:
             directory = self.pending[0]
             try:
-                spool = SequenceSpool.claim(directory)
-            except MosaicoBridgeError as exc:  # its manifest cannot be read any more
-                self.log.error(f"the spool {directory} cannot be uploaded: {exc}")
-                self.failed.append(self.pending.pop(0))
-                continue
-            if spool is None:  # only another process (e.g. the upload command) takes our spool's lock
-                self.log.info(f"the spool {directory} is being uploaded by another process; leaving it to it")
-                self.pending.pop(0)
-                continue
-            try:
-                result = upload_spool(client, spool, recovered=False, progress=self.log.info)
+                with claimed(directory) as spool:
+                    if spool is None:  # only another process (e.g. the upload command) takes our spool's lock
+                        self.log.info(f"the spool {directory} is being uploaded by another process; leaving it to it")
+                    else:
+                        done(upload_spool(client, spool, recovered=False, progress=self.log.info).sequence, spool)
             except ConnectionFailed as exc:
-                spool.release()
-                self.broken(spool.sequence, exc)
+                self.broken(str(directory), exc)
                 return
             except MosaicoBridgeError as exc:  # refused, or the spool cannot be read: retrying cannot help
-                spool.release()
-                self.log.error(f"sequence {spool.sequence} not uploaded from the spool {directory}: {exc}")
+                self.log.error(f"the spool {directory} was not uploaded: {exc}")
                 self.failed.append(directory)
-            else:
-                done(result.sequence, spool)
             self.pending.pop(0)
 
     def upload_leftovers(self, client: Connection, stopping: Callable[[], bool]) -> None:

@@ -9,8 +9,9 @@ import shutil
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Iterator
 
 from mosaico_ros_bridge.errors import SpoolError
 from mosaico_ros_bridge.spool.files import TopicSpool, read_complete
@@ -150,6 +151,19 @@ class SequenceSpool:
         self.close_files()
         shutil.rmtree(self.directory, ignore_errors=True)
         self.release()
+
+
+@contextmanager
+def claimed(directory: Path) -> Iterator[SequenceSpool | None]:
+    """The spool claimed for its upload (None while another process holds it). If the block fails,
+    the spool is released intact, for the next try or the upload command."""
+    spool = SequenceSpool.claim(directory)
+    try:
+        yield spool
+    except BaseException:
+        if spool is not None:
+            spool.release()
+        raise
 
 
 def spool_directories(path: Path) -> list[Path]:
