@@ -63,3 +63,15 @@ class UnsupportedMessageType(MosaicoBridgeError):
 
 class SpoolError(MosaicoBridgeError):
     """The local spool cannot be written or read (disk full, unreadable spool directory)."""
+
+
+def forget_traceback(exc: BaseException) -> None:
+    """For an error kept after its handler ended (an upload's failure): drop its tracebacks and its
+    causes'. A traceback holds the failed thread's frames and so the object keeping the error, a
+    reference cycle only Python's rare full collection frees; the message says what happened."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        link.__traceback__ = None
+        link = link.__cause__ or link.__context__

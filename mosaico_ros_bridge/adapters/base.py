@@ -9,6 +9,7 @@ vector's covariance stored beside the vector in ROS).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from operator import attrgetter
 from typing import Any, Callable, Sequence
 
@@ -131,16 +132,17 @@ class RosEncoder:
                  raw_decoder: RawDecoder | None = None, raw_batch: BatchDecoder | None = None) -> None:
         self.schema = schema
         self.fixed_size: int | None = None  # raw CDR items are sized by their bytes
-        self._columnar = ColumnarEncoder(schema, getters)
-        self._msg_class = msg_class
+        self._columnar = columnar = ColumnarEncoder(schema, getters)
         self._raw = raw
-        self.decoders: tuple[Decoder, ...] = (Decoder("messages", self._columnar.encode),)
+        # the decoders hold the columnar encoder, never self: an encoder is built for every part of
+        # a split recording, and a cycle through self would outlive the part until a full gc
+        self.decoders: tuple[Decoder, ...] = (Decoder("messages", columnar.encode),)
         if raw:
-            chain = [Decoder("deserialize", self._deserialized)]
+            chain = [Decoder("deserialize", partial(_deserialized, columnar, msg_class))]
             if raw_decoder is not None:
-                chain.insert(0, Decoder("cdr_messages", lambda items: self._cdr_messages(raw_decoder, items)))
+                chain.insert(0, Decoder("cdr_messages", partial(_cdr_messages, columnar, raw_decoder)))
             if raw_batch is not None:
-                chain.insert(0, Decoder("cdr_batch", lambda items: raw_batch(items, self.schema)))
+                chain.insert(0, Decoder("cdr_batch", lambda items: raw_batch(items, schema)))
             self.decoders = tuple(chain)
 
     def size_hint(self, item: Received) -> int:
@@ -157,16 +159,17 @@ class RosEncoder:
     def python_batches(self) -> int:
         return self._columnar.python_batches
 
-    def _deserialized(self, items: Sequence[Received]) -> pa.RecordBatch:
-        cls = self._msg_class
-        return self._columnar.encode([Received(r.t, deserialize_message(r.msg, cls)) for r in items])
 
-    def _cdr_messages(self, decode: RawDecoder, items: Sequence[Received]) -> pa.RecordBatch | None:
-        """Every message read from its CDR; declines the batch if any message cannot be."""
-        rows = []
-        for r in items:
-            decoded = decode(r.msg)
-            if decoded is None:
-                return None
-            rows.append(Received(r.t, decoded))
-        return self._columnar.encode(rows)
+def _deserialized(columnar: ColumnarEncoder, cls: type, items: Sequence[Received]) -> pa.RecordBatch:
+    return columnar.encode([Received(r.t, deserialize_message(r.msg, cls)) for r in items])
+
+
+def _cdr_messages(columnar: ColumnarEncoder, decode: RawDecoder, items: Sequence[Received]) -> pa.RecordBatch | None:
+    """Every message read from its CDR; declines the batch if any message cannot be."""
+    rows = []
+    for r in items:
+        decoded = decode(r.msg)
+        if decoded is None:
+            return None
+        rows.append(Received(r.t, decoded))
+    return columnar.encode(rows)

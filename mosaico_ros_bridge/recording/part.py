@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -93,7 +94,7 @@ class Part:
                                  executor=self._executors.acquire(), config=self._config,
                                  on_upload_error=self._hooks.fatal, stats=spec.stats,
                                  max_buffered_bytes=self._max_buffered,
-                                 on_reject=lambda kind, text: self._hooks.reject(spec.name, kind, text))
+                                 on_reject=partial(self._hooks.reject, spec.name))  # not self: no cycle
             self.topics[spec.name] = PartTopic(spec, sink, writer)
             return writer
 

@@ -39,7 +39,8 @@ class StreamSink:
         self.batches = 0
         self.bytes = 0
         self.uplink: Uplink | None = None
-        self._finishing: Uplink | None = None
+        self._finishing: Uplink | None = None  # while finish() waits; then only its count stays (no cycle)
+        self._finished_sent = 0
         self.lock = threading.Lock()
 
     @property
@@ -86,12 +87,15 @@ class StreamSink:
         if uplink is None:
             raise UploadStalled(f"{self.where()} has no live upload")
         self._finishing = uplink
-        uplink.finish(rule)
+        try:
+            uplink.finish(rule)
+        finally:
+            self._finished_sent, self._finishing = uplink.sent, None
 
     def backlog(self) -> int:
         """Batches of this topic its server stream has not received yet."""
         uplink = self.uplink or self._finishing
-        return self.batches - (uplink.sent if uplink is not None else 0)
+        return self.batches - (uplink.sent if uplink is not None else self._finished_sent)
 
     def done_writing(self) -> None:
         """BatchSink: the part ends streams itself (finish)."""

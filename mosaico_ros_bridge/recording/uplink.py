@@ -13,7 +13,7 @@ from typing import Callable, Protocol
 import pyarrow as pa
 
 from mosaico_ros_bridge.client import TopicStream
-from mosaico_ros_bridge.errors import MosaicoBridgeError, SpoolError, UploadStalled
+from mosaico_ros_bridge.errors import MosaicoBridgeError, SpoolError, UploadStalled, forget_traceback
 from mosaico_ros_bridge.spool import SpoolReader
 from mosaico_ros_bridge.writers import TopicStats
 
@@ -135,6 +135,7 @@ class Uplink:
                 self._catch_up()  # finishing: everything the spool holds goes first
                 self.stream.finish()
         except MosaicoBridgeError as exc:
+            forget_traceback(exc)
             self.error = exc
             if not self._abandoned:
                 self.owner.failed(self, exc)

@@ -153,7 +153,8 @@ class TopicWriter:
             self._slots.release()
             return
         future = self._executor.submit(self._send, batches)
-        future.add_done_callback(lambda _: self._slots.release())
+        slots = self._slots  # the callback must not hold the writer: a Future keeps its callbacks
+        future.add_done_callback(lambda _: slots.release())
         self._futures = [f for f in self._futures if not f.done()] + [future]
 
     @property
