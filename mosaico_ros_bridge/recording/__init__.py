@@ -10,6 +10,7 @@ Which thread owns which state (others only read it, or go through the named lock
 | `ServerLink` broken flag | any thread sets it (`report_broken`) | supervisor clears it after dropping the connection |
 | `TopicWriter` buffer | the thread that pushes (ROS executor) | the topic's executor takes batches under the writer's lock |
 | `StreamSink.batches/bytes/uplink`, spool appends | the topic's executor (`write`) | uplink and supervisor under `StreamSink.lock` |
+| spool fsync (`TopicSpool.sync`) | the `SpoolSync` thread, every `spool.fsync_period_s` | appends go on meanwhile (its own lock) |
 | `Uplink` queue, `sent`, `caught_up` | the uplink's thread | writers offer under the uplink's condition |
 | per-topic counters (`TopicStats`) | every thread, through `TopicStats.add` (its own lock) | status reads them |
 """

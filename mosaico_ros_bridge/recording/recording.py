@@ -1,8 +1,8 @@
 """Recording: the recorder's data path to Mosaico that loses nothing it received — the lifecycle of its
 parts (sequences). Every batch goes to the spool and, while the server is reachable, to the live
-upload. A supervisor thread fsyncs the spool, asks the ServerLink to reconnect after a loss, rebuilds
-the current part from its spool, closes finished parts (split sequences) and uploads pending and
-leftover spools. Which thread owns what: see recording/__init__.py."""
+upload. A supervisor thread asks the ServerLink to reconnect after a loss, rebuilds the current part
+from its spool, closes finished parts (split sequences) and uploads pending and leftover spools; its
+own thread (SpoolSync) fsyncs the spools. Which thread owns what: see recording/__init__.py."""
 from __future__ import annotations
 
 import threading
@@ -22,6 +22,7 @@ from mosaico_ros_bridge.recording.latency import LatencyReservoir
 from mosaico_ros_bridge.recording.link import ServerLink
 from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
 from mosaico_ros_bridge.recording.sequences import part_name
+from mosaico_ros_bridge.recording.spool_sync import SpoolSync
 from mosaico_ros_bridge.recording.stream_sink import SinkHooks
 from mosaico_ros_bridge.recording.uplink import StallRule
 from mosaico_ros_bridge.recording.uploads import SpoolUploads
@@ -81,6 +82,7 @@ class Recording:
         self._exit = threading.Event()
         self._said: set[str] = set()
         self._thread = threading.Thread(target=self._supervise, name="mosaico-recording", daemon=True)
+        self._sync = SpoolSync(config.spool.fsync_period_s, self._spools, self._once, fatal)
 
     @property
     def spooling(self) -> bool:
@@ -124,6 +126,8 @@ class Recording:
         else:
             self.log.info(f"sequence {part.name} recording into the spool {part.spool and part.spool.directory}")
         self._thread.start()
+        if self.spooling:
+            self._sync.start()
         return part
 
     def _new_part(self) -> Part:
@@ -216,13 +220,9 @@ class Recording:
         """The loop's one boundary: anything but the project's handled failures is a bug, and a bug
         ends the recording with its traceback (never a reconnect)."""
         try:
-            last_sync = time.monotonic()
             while not self._exit.is_set():
                 self._wake.wait(timeout=0.1)
                 self._wake.clear()
-                if time.monotonic() - last_sync >= self.config.spool.fsync_period_s:
-                    self._sync()
-                    last_sync = time.monotonic()
                 self._step()
         except Exception as exc:
             self._fatal(exc)
@@ -248,13 +248,8 @@ class Recording:
         with self._lock:
             return [p for p in (self.part, *self._closing) if p is not None]
 
-    def _sync(self) -> None:
-        for part in self._parts():
-            if part.spool is not None:
-                try:
-                    part.spool.sync()
-                except OSError as exc:
-                    self._once(f"spool {part.spool.directory}: fsync failed ({exc}); check the spool disk")
+    def _spools(self) -> list[SequenceSpool]:
+        return [part.spool for part in self._parts() if part.spool is not None]
 
     def _open_current(self) -> None:
         """Put the current part (new after a split) and its new topics on the live server."""
@@ -372,6 +367,7 @@ class Recording:
                 self._report_backlog()
         self._exit.set()
         self._thread.join(timeout=30)
+        self._sync.stop()
         closing = [p.spool for p in self._closing if p.spool is not None]
         for spool in closing:
             spool.release()

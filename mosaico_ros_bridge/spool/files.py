@@ -41,11 +41,17 @@ class TopicSpool:
         self.direct = False  # appends bypass the page cache
         self._fd: int | None = None
         self._end = 0
+        self.durable_end = 0  # what the last sync made durable; a power cut keeps this much
         self._frame: mmap.mmap | None = None  # page-aligned staging memory, reused by every append
         self._dirty = False
         self._closed = False
         self._lock = threading.Lock()  # appends and close
         self._sync_lock = threading.Lock()  # sync and close: an fsync must not hold appends up
+
+    @property
+    def end(self) -> int:
+        """Bytes appended so far."""
+        return self._end
 
     def append(self, batch: pa.RecordBatch) -> None:
         """Raises OSError/ArrowException when the disk refuses (e.g. ENOSPC)."""
@@ -124,6 +130,7 @@ class TopicSpool:
                 self._dirty = False
                 fd, end = self._fd, self._end
             os.fdatasync(fd)  # the file cannot be closed meanwhile: close takes _sync_lock
+            self.durable_end = end
             if not self.direct:
                 os.posix_fadvise(fd, 0, end, os.POSIX_FADV_DONTNEED)
 
