@@ -4,7 +4,8 @@ identically `python -m mosaico_ros_bridge --ros-args --params-file FILE`.
 SIGINT, SIGTERM and launch teardown finalize the sequence (buffers flushed first) and exit 0; a
 fatal error exits 1 with the reason (what was recorded is finalized, or with spool.enabled false
 sequence.on_error applies); a bad configuration exits 2; 3 means stopped while the server was
-unreachable: the data is safe in the spool and uploaded at the next start or by the upload command.
+unreachable, or signalled a second time while uploading: the data is safe in the spool and uploaded
+at the next start or by the upload command.
 """
 from __future__ import annotations
 
@@ -14,13 +15,12 @@ from pathlib import Path
 
 import rclpy
 from rclpy.executors import ExternalShutdownException
-from rclpy.task import Future
 
 from mosaico_ros_bridge.errors import ConfigError, MosaicoBridgeError
 from mosaico_ros_bridge.grpc_logs import quiet_grpc
 from mosaico_ros_bridge.heap import keep_large_buffers
 from mosaico_ros_bridge.node import RecorderNode
-from mosaico_ros_bridge.shutdown import init_with_stop_signals, spin_until
+from mosaico_ros_bridge.shutdown import StopRequest, init_with_stop_signals, spin_until
 
 EXIT_OK, EXIT_FATAL, EXIT_CONFIG, EXIT_KEPT = 0, 1, 2, 3
 HELP = """\
@@ -36,10 +36,12 @@ Start it:
   ros2 launch mosaico_ros_bridge record.launch.py config:=my_record.yaml sequence_name:=field_{{stamp}}
   python -m mosaico_ros_bridge --ros-args --params-file my_record.yaml -p topics.all:=true
 
-Stop it with Ctrl-C / SIGINT (SIGTERM too): buffered records are flushed and the sequence finalized.
+Stop it with Ctrl-C / SIGINT (SIGTERM too): buffered records are flushed and the sequence finalized;
+over a slow link that waits for the upload (its progress is logged). Signal again to stop at once:
+what is not uploaded stays in the spool (exit 3).
 Exit codes: 0 finalized; 1 fatal error (what was recorded is finalized, or sequence.on_error applies
-without a spool); 2 bad parameter (the key is named); 3 stopped while the server was unreachable: the
-data is in the spool (spool.dir) and is uploaded at the next start or by
+without a spool); 2 bad parameter (the key is named); 3 stopped while the server was unreachable, or
+signalled again: the data is in the spool (spool.dir) and is uploaded at the next start or by
 `ros2 run mosaico_ros_bridge upload SPOOL_DIR`.
 """
 
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         rclpy.try_shutdown()
 
 
-def _record(node: RecorderNode, stop: Future) -> int:
+def _record(node: RecorderNode, stop: StopRequest) -> int:
     log = node.get_logger()
     try:
         node.start()
@@ -108,7 +110,7 @@ def _record(node: RecorderNode, stop: Future) -> int:
         log.error("internal error: " + "".join(traceback.format_exception(error)).rstrip())
     reason = "fatal error" if error else (stop.result() if stop.done() else "ROS shutdown")
     log.info(f"stopping ({reason}); flushing buffered records")
-    report = node.finish(error)
+    report = node.finish(error, now=stop.again)
     executor.shutdown()
     if error or report.error:
         return EXIT_FATAL

@@ -5,6 +5,7 @@ deserialization and Arrow encoding happen on the topic's executor. Publishes ~/s
 from __future__ import annotations
 
 import inspect
+import threading
 import time
 from typing import Any, Callable
 
@@ -183,9 +184,10 @@ class RecorderNode(Node):
         stamp = self.get_clock().now().to_msg()
         self._status.publish(status_message(stamp, self.sequence_name, list(self.topics.values()), self.recording.live))
 
-    def finish(self, error: BaseException | None) -> StopReport:
-        """Flush and finalize everything (or leave it in the spool); logs one summary line."""
-        report = self.recording.stop(error)
+    def finish(self, error: BaseException | None, now: threading.Event | None = None) -> StopReport:
+        """Flush and finalize everything (or leave it in the spool, at once when `now` is set); logs
+        one summary line."""
+        report = self.recording.stop(error, now)
         counts = self.totals()
         done = ", ".join(report.finalized) or "none"
         records = f"{counts['written']} record(s) sent, {report.stored}" if report.stored else f"{counts['written']} record(s)"

@@ -5,6 +5,7 @@ recorder with SIGABRT)."""
 from __future__ import annotations
 
 import signal
+import threading
 
 import rclpy
 from rclpy.executors import Executor
@@ -12,16 +13,27 @@ from rclpy.signals import SignalHandlerOptions
 from rclpy.task import Future
 
 
-def init_with_stop_signals(args: list[str] | None = None) -> Future:
-    """rclpy.init without its signal handlers; returns a Future done (with the signal's name) on
-    SIGINT, SIGTERM or SIGHUP (the terminal or the `ros2 launch` in front of the recorder went away:
-    finalize rather than die with the data only in the spool)."""
+class StopRequest(Future):
+    """Done (with the signal's name) at the first stop signal; `again` is set by any later one: the
+    operator will not wait for a slow upload to end."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.again = threading.Event()
+
+
+def init_with_stop_signals(args: list[str] | None = None) -> StopRequest:
+    """rclpy.init without its signal handlers; returns a StopRequest done on SIGINT, SIGTERM or
+    SIGHUP (the terminal or the `ros2 launch` in front of the recorder went away: finalize rather than
+    die with the data only in the spool)."""
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    stop = Future()
+    stop = StopRequest()
 
     def on_signal(signum: int, frame: object) -> None:
         if not stop.done():
             stop.set_result(signal.Signals(signum).name)
+        else:
+            stop.again.set()
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)

@@ -241,6 +241,47 @@ def test_stopping_while_the_server_is_behind_uploads_everything_with_progress(tm
     stop_server(server)
 
 
+def test_signalled_again_while_uploading_stops_at_once_and_the_spool_keeps_the_rest(tmp_path: Path,
+                                                                                   ros_context: Any) -> None:
+    """SIGINT while the server is paused (a link too slow for the upload, as far as the recorder can
+    tell): it says what is left and how to stop now; a second SIGINT ends it at once (exit 3) with the
+    sequence in the spool, and the upload command then stores every message exactly once."""
+    server, port = start_server(tmp_path / "store")
+    rec = recorder(params(tmp_path, port, server={"stall_timeout_s": 120.0}, topics={"names": ["/rel/blob"]},
+                          writer=FAST))
+    watcher = StatusWatcher(ros_context)
+    pub = stream(300, 100.0, "/rel/blob", "--payload", "200000")
+    try:
+        rec.wait_for(lambda l: "sequence created:" in l)
+        pub.wait_for(lambda l: l == "progress 50")
+        os.kill(server.popen.pid, signal.SIGSTOP)
+        pub.wait_for(lambda l: l == "published 300")
+        watcher.wait_received("/rel/blob", 300, timeout=60)
+        rec.popen.send_signal(signal.SIGINT)
+        rec.wait_for(lambda l: "still to upload to" in l and "signal again to stop now" in l)
+        rec.popen.send_signal(signal.SIGINT)
+        again = time.monotonic()
+        assert rec.popen.wait(timeout=60) == 3, rec.output()
+        took = time.monotonic() - again
+        output = rec.output()
+    finally:
+        os.kill(server.popen.pid, signal.SIGCONT)
+        watcher.close()
+        rec.stop()
+        pub.stop()
+    assert took < 20, (took, output)  # a batch in flight, the connection closed, the threads joined
+    assert "stopping now (signalled again)" in output and "not uploaded yet, kept in the spool" in output, output
+    assert "0 dropped and 0 rejected of 300 received" in output and "Traceback" not in output, output
+    upload = Proc(python("-m", "mosaico_ros_bridge.upload", str(tmp_path / "spool"), "--server", f"127.0.0.1:{port}"))
+    assert upload.popen.wait(timeout=120) == 0, upload.output()
+    sequence = next(l for l in upload.output().splitlines() if l.startswith("uploading leftover")
+                    ).split(" as sequence ")[1].split(" ")[0]
+    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
+        assert client.list_sequences() == [sequence]
+        assert numbers(client, sequence, "/rel/blob") == list(range(300))
+    stop_server(server)
+
+
 @dataclass
 class LostServer:
     server: Proc

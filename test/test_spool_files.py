@@ -142,3 +142,41 @@ def test_direct_io_false_appends_through_the_page_cache(tmp_path: Path) -> None:
     assert RecorderConfig().spool.direct_io is True
     assert list(read_complete(spool.topic_file(spool.manifest.topics[0]))) == [batch]
     spool.remove()
+
+
+@pytest.mark.parametrize("dialect", ["seed", "session"])
+def test_an_upload_stopped_between_batches_keeps_the_spool_and_the_next_one_replaces_it(
+        tmp_path: Path, dialect: str) -> None:
+    """A recorder signalled again while uploading a queued part gives up between two batches: the
+    spool stays as it was, and the next upload (next start or the upload command) removes the half
+    sequence from the server and stores every record once."""
+    from mosaico_ros_bridge.client import Connection
+    from mosaico_ros_bridge.errors import UploadStalled
+    from mosaico_ros_bridge.server import LocalServer
+
+    batches = [imu_batch(10 * i, 10) for i in range(6)]
+    spool = SequenceSpool.create(tmp_path / "spool", "stopped_run", {}, "127.0.0.1", dialect=dialect)
+    topic = spool.add_topic(TopicDescription("/imu", mb.IMU.ontology_tag(), mb.IMU.serialization_format().value,
+                                             batches[0].schema))
+    for batch in batches:
+        topic.append(batch)
+    topic.close()
+    asked = 0
+
+    def after_three() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked > 3
+    with LocalServer(tmp_path / "store", dialect=dialect) as server, \
+            Connection.connect("127.0.0.1", server.port, dialect=dialect) as client:
+        with pytest.raises(UploadStalled, match="stopped before sequence 'stopped_run' was uploaded"):
+            upload_spool(client, spool, recovered=False, cancelled=after_three)
+        assert asked == 4 and list(read_complete(spool.topic_file(spool.manifest.topics[0]))) == batches
+        assert spool.manifest.key is not None and client.list_sequences() == ["stopped_run"]  # the half one
+
+        result = upload_spool(client, spool, recovered=False)
+        assert (result.sequence, result.records, result.batches) == ("stopped_run", 60, 6)
+        assert client.list_sequences() == ["stopped_run"]
+        stored = client.read_topic_table("stopped_run", "/imu").table
+        assert stored.column("timestamp_ns").to_pylist() == list(range(60))
+    spool.remove()

@@ -16,7 +16,7 @@ from mosaico_ros_bridge.recording.losses import notify_losses
 from mosaico_ros_bridge.recording.sequences import clear_previous, create_sequence
 from mosaico_ros_bridge.recording.sink import SpooledSink
 from mosaico_ros_bridge.recording.stream_sink import SinkHooks, StreamSink
-from mosaico_ros_bridge.recording.uplink import StallRule
+from mosaico_ros_bridge.recording.uplink import StallRule, Uplink
 from mosaico_ros_bridge.spool import SequenceSpool
 from mosaico_ros_bridge.topic_description import TopicDescription
 from mosaico_ros_bridge.writers import BatchEncoder, OnErrorPolicy, TopicStats, TopicWriter, WriterConfig, apply_on_error
@@ -140,12 +140,12 @@ class Part:
             raise
         topic.opened = True
 
-    def detach(self) -> None:
-        """Forget the server side (after a failure); each uplink closes its stream if it still can."""
+    def detach(self) -> list[Uplink]:
+        """Forget the server side (after a failure); each uplink closes its stream if it still can.
+        Returns the abandoned uplinks (to be joined once the connection is closed)."""
         with self._lock:
             self.keep_losses()
-            for topic in self.topics.values():
-                topic.sink.detach()
+            return [u for u in (topic.sink.detach() for topic in self.topics.values()) if u is not None]
 
     def stalled(self, rule: StallRule) -> bool:
         return any(t.sink.uplink is not None and t.sink.uplink.stalled(rule) for t in self.topics.values())
@@ -168,13 +168,13 @@ class Part:
         if self.spool is not None:
             self.spool.set_lost(dict(self.lost))
 
-    def finish(self, client: Connection, rule: StallRule) -> None:
+    def finish(self, client: Connection, rule: StallRule, cancelled: Callable[[], bool] = lambda: False) -> None:
         """Complete every stream, store the losses and finalize the sequence; raises if anything did
-        not make it."""
+        not make it, or once `cancelled` is true (the operator stops now)."""
         with self._lock:
             assert self.key is not None
             for topic in self.topics.values():
-                topic.sink.finish(rule)
+                topic.sink.finish(rule, cancelled)
             self.keep_losses()
             notify_losses(client, self.name, self.lost)
             client.actions.sequence_finalize(self.name, self.key)

@@ -24,7 +24,7 @@ from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
 from mosaico_ros_bridge.recording.sequences import part_name
 from mosaico_ros_bridge.recording.spool_sync import SpoolSync
 from mosaico_ros_bridge.recording.stream_sink import SinkHooks
-from mosaico_ros_bridge.recording.uplink import StallRule
+from mosaico_ros_bridge.recording.uplink import StallRule, Uplink
 from mosaico_ros_bridge.recording.uploads import SpoolUploads
 from mosaico_ros_bridge.recording.without_spool import finish_without_spool
 from mosaico_ros_bridge.spool import SequenceSpool
@@ -32,6 +32,8 @@ from mosaico_ros_bridge.writers import TopicWriter, WriterConfig
 
 EXECUTORS = 4  # encoding threads: enough that a camera never waits behind another topic's batch
 STOP_PROGRESS_S = 2.0  # at stop, how often the upload backlog is logged
+UPLINK_JOIN_S = 2.0  # at shutdown, how long abandoned uplinks get to end once the connection is closed
+                    # (one blocked in a write to a server that stopped reading cannot be woken: left to exit)
 Fatal = Callable[[BaseException], None]
 
 
@@ -74,6 +76,7 @@ class Recording:
         self._index = 0
         self.part: Part | None = None
         self._closing: list[Part] = []
+        self._abandoned: list[Uplink] = []
         self._uploads = SpoolUploads(log, self._on_broken, config.spool.keep)
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -238,7 +241,7 @@ class Recording:
         self._close_parts()
         client = self.link.client
         if client is not None:
-            self._uploads.upload_pending(client, self._done)
+            self._uploads.upload_pending(client, self._done, self._exit.is_set)
         if self._stopping.is_set() and not self._closing and not self._uploads.pending:
             self._idle.set()
         elif self.link.client is not None:
@@ -274,7 +277,7 @@ class Recording:
         with self._lock:
             client, self.link.client = self.link.client, None
         for part in self._parts():
-            part.detach()
+            self._abandoned_by(part.detach())
         self.link.clear_broken()  # only now: callbacks of the detached streams are absorbed
         if client is not None:
             client.close()
@@ -296,7 +299,7 @@ class Recording:
         try:
             resent = part.go_live(client, rename=True, progress=self.log.info)
         except MosaicoBridgeError as exc:
-            part.detach()
+            self._abandoned_by(part.detach())
             client.close()
             self.link.clear_broken()
             self.link.retry_later()
@@ -317,7 +320,7 @@ class Recording:
                 if client is None or not part.live:
                     self._keep_for_later(part, None)
                 else:
-                    part.finish(client, self.stall)
+                    part.finish(client, self.stall, self._exit.is_set)  # a stop-now gives up waiting
                     self._done(part.name, part.spool)
             except MosaicoBridgeError as exc:
                 if not isinstance(exc, ConnectionFailed):
@@ -327,7 +330,7 @@ class Recording:
                 self._closing.pop(0)
 
     def _keep_for_later(self, part: Part, exc: MosaicoBridgeError | None) -> None:
-        part.detach()
+        self._abandoned_by(part.detach())
         if part.spool is not None:
             self._uploads.queue(part.spool)
         else:
@@ -341,9 +344,10 @@ class Recording:
         self.log.info(f"sequence finalized: {name}")
 
     # -- stop (main thread) -----------------------------------------------------------------------
-    def stop(self, error: BaseException | None) -> StopReport:
-        """Flush everything; finalize (or upload from the spool) within spool.stop_timeout_s while the
-        server is unreachable; what is left stays in the spool and is named in the report."""
+    def stop(self, error: BaseException | None, now: threading.Event | None = None) -> StopReport:
+        """Flush everything; finalize (or upload from the spool) — within spool.stop_timeout_s while the
+        server is unreachable, and only until `now` is set (the operator signalled again); what is left
+        stays in the spool and is named in the report."""
         part = self.part
         if part is None:
             return StopReport(error=str(error) if error else None)
@@ -360,14 +364,19 @@ class Recording:
                           f"{self.config.spool.stop_timeout_s:g} s for it, then the data stays in the spool")
         started = reported = time.monotonic()
         while not self._idle.wait(timeout=0.1):
+            if now is not None and now.is_set():
+                self.log.warning("stopping now (signalled again): what is not uploaded yet stays in the spool")
+                break
             if self.link.client is None and time.monotonic() - started > self.config.spool.stop_timeout_s:
                 break
             if self.link.client is not None and time.monotonic() - reported > STOP_PROGRESS_S:
                 reported = time.monotonic()
-                self._report_backlog()
-        self._exit.set()
+                self._report_backlog(hint=now is not None and reported - started < 2 * STOP_PROGRESS_S)
+        self._exit.set()  # the supervisor gives up what it waits for (a part's finish, a queued upload)
         self._thread.join(timeout=30)
         self._sync.stop()
+        for part in self._closing:
+            self._abandoned_by(part.detach())
         closing = [p.spool for p in self._closing if p.spool is not None]
         for spool in closing:
             spool.release()
@@ -375,12 +384,14 @@ class Recording:
         kept = [s.directory for s in closing] + self._uploads.pending + self._uploads.failed
         return StopReport(self.finalized, kept, str(error) if error else None)
 
-    def _report_backlog(self) -> None:
+    def _report_backlog(self, hint: bool) -> None:
         with self._lock:
             closing = list(self._closing)
-        backlog = sum(p.backlog() for p in closing)
-        if backlog:
-            self.log.info(f"stopping: {backlog} batch(es) still to upload to {self.target}")
+        backlog, queued = sum(p.backlog() for p in closing), len(self._uploads.pending)
+        if backlog or queued:
+            parts = f" and {queued} queued part(s)" if queued else ""
+            again = " (signal again to stop now: the rest stays in the spool)" if hint else ""
+            self.log.info(f"stopping: {backlog} batch(es){parts} still to upload to {self.target}{again}")
 
     def _stop_without_spool(self, part: Part, error: BaseException | None) -> StopReport:
         self._exit.set()
@@ -393,5 +404,14 @@ class Recording:
         return StopReport(self.finalized, error=outcome.error, stored=outcome.stored)
 
     def _shutdown(self) -> None:
+        """Close the pools and the connection, then wait for the abandoned uplinks (one inside a write
+        ends when the connection closes): no thread of ours runs into the interpreter's exit."""
         self._executors.close()
         self.link.close()
+        deadline = time.monotonic() + UPLINK_JOIN_S
+        for uplink in list(self._abandoned):
+            uplink.join(max(0.0, deadline - time.monotonic()))
+
+    def _abandoned_by(self, uplinks: list[Uplink]) -> None:
+        """Remember uplinks a detach abandoned until their threads end (joined at shutdown)."""
+        self._abandoned = [u for u in (*self._abandoned, *uplinks) if not u.join(0)]

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from mosaico_ros_bridge.client import Connection, open_topic_stream
-from mosaico_ros_bridge.errors import SpoolError
+from mosaico_ros_bridge.errors import SpoolError, UploadStalled
 from mosaico_ros_bridge.recording.losses import notify_losses
 from mosaico_ros_bridge.recording.sequences import Progress, clear_previous, create_sequence
 from mosaico_ros_bridge.spool import SequenceSpool, claimed, read_complete
@@ -22,7 +23,8 @@ class UploadResult:
     already_finalized: bool = False
 
 
-def upload_leftover(client: Connection, directory: Path, *, keep: bool, progress: Progress) -> str:
+def upload_leftover(client: Connection, directory: Path, *, keep: bool, progress: Progress,
+                    cancelled: Callable[[], bool] = lambda: False) -> str:
     """Turn a spool left by a recorder that died into a finalized sequence marked `recovered`; returns
     the line that says what became of it. A spool held by a running recorder or already uploaded is
     skipped; one without records becomes no sequence (its unfinished one is aborted) and is removed.
@@ -40,7 +42,7 @@ def upload_leftover(client: Connection, directory: Path, *, keep: bool, progress
             return f"leftover spool {directory} holds no records: no sequence made of it, spool removed"
         progress(f"uploading leftover spool {directory} as sequence {spool.sequence} "
                  f"({len(spool.manifest.topics)} topic(s))")
-        result = upload_spool(client, spool, recovered=True, progress=progress)
+        result = upload_spool(client, spool, recovered=True, progress=progress, cancelled=cancelled)
         spool.done(keep)
     kept = "spool kept" if keep else "spool removed"
     if result.already_finalized:
@@ -49,9 +51,10 @@ def upload_leftover(client: Connection, directory: Path, *, keep: bool, progress
             f"recovered); {kept}")
 
 
-def upload_spool(client: Connection, spool: SequenceSpool, *, recovered: bool,
-                 progress: Progress = lambda _: None) -> UploadResult:
-    """Create, fill (every complete batch of every topic) and finalize the spool's sequence."""
+def upload_spool(client: Connection, spool: SequenceSpool, *, recovered: bool, progress: Progress = lambda _: None,
+                 cancelled: Callable[[], bool] = lambda: False) -> UploadResult:
+    """Create, fill (every complete batch of every topic) and finalize the spool's sequence; raises
+    UploadStalled between two batches once `cancelled` is true (the recorder stops now)."""
     manifest = spool.manifest
     if manifest.key is not None:
         if clear_previous(client, manifest.sequence, manifest.key) == "finalized":
@@ -68,6 +71,8 @@ def upload_spool(client: Connection, spool: SequenceSpool, *, recovered: bool,
         count = 0
         try:
             for batch in read_complete(spool.topic_file(topic)):
+                if cancelled():
+                    raise UploadStalled(f"stopped before sequence {name!r} was uploaded")
                 stream.write(batch)
                 count += batch.num_rows
                 batches += 1

@@ -74,21 +74,25 @@ class StreamSink:
     def fatal(self, exc: BaseException) -> None:
         self.hooks.fatal(exc)
 
-    def detach(self) -> None:
+    def detach(self) -> Uplink | None:
+        """Abandon the live upload; returns its uplink (its thread ends at its next step, or when the
+        connection closes if it is inside a write)."""
         with self.lock:
             uplink, self.uplink = self.uplink, None
         if uplink is not None:
             uplink.abandon()
+        return uplink
 
-    def finish(self, rule: StallRule) -> None:
-        """Complete the live stream (everything queued first); raises if the server did not store it."""
+    def finish(self, rule: StallRule, cancelled: Callable[[], bool]) -> None:
+        """Complete the live stream (everything queued first); raises if the server did not store it
+        or `cancelled` became true first."""
         with self.lock:
             uplink, self.uplink = self.uplink, None
         if uplink is None:
             raise UploadStalled(f"{self.where()} has no live upload")
         self._finishing = uplink
         try:
-            uplink.finish(rule)
+            uplink.finish(rule, cancelled)
         finally:
             self._finished_sent, self._finishing = uplink.sent, None
 

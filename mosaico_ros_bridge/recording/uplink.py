@@ -107,12 +107,16 @@ class Uplink:
         """Progress is judged from now (the part's other topics were being opened until now)."""
         self.progress_at = time.monotonic()
 
-    def finish(self, rule: StallRule) -> None:
-        """Half-close after everything the topic wrote and wait for the server to store the stream."""
+    def finish(self, rule: StallRule, cancelled: Callable[[], bool] = lambda: False) -> None:
+        """Half-close after everything the topic wrote and wait for the server to store the stream;
+        `cancelled` true (the operator stops now) abandons it: UploadStalled, the spool keeps it."""
         with self._cond:
             self._queue.append(None)
             self._cond.notify_all()
         while not self._done.wait(timeout=0.1):
+            if cancelled():
+                self.abandon()
+                raise UploadStalled(f"stopped before topic {self.owner.topic!r} was uploaded")
             if self.stalled(rule):
                 self.abandon()
                 raise UploadStalled(f"the server made no progress on topic {self.owner.topic!r} for "
@@ -124,6 +128,11 @@ class Uplink:
         with self._cond:
             self._abandoned = True
             self._cond.notify_all()
+
+    def join(self, timeout: float) -> bool:
+        """Wait for the thread to end; True if it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def _run(self) -> None:
         try:

@@ -54,17 +54,21 @@ class SpoolUploads:
             self.log.info(f"{len(others)} leftover spool(s) in {root} are not for {target} and stay there: "
                           f"{', '.join(others)}; upload one with: python -m mosaico_ros_bridge.upload DIR")
 
-    def upload_pending(self, client: Connection, done: Callable[[str, SequenceSpool], None]) -> None:
-        while self.pending:
+    def upload_pending(self, client: Connection, done: Callable[[str, SequenceSpool], None],
+                       cancelled: Callable[[], bool]) -> None:
+        """Until the queue is empty, the server fails or `cancelled` is true (the spool stays queued)."""
+        while self.pending and not cancelled():
             directory = self.pending[0]
             try:
                 with claimed(directory) as spool:
                     if spool is None:  # only another process (e.g. the upload command) takes our spool's lock
                         self.log.info(f"the spool {directory} is being uploaded by another process; leaving it to it")
                     else:
-                        done(upload_spool(client, spool, recovered=False, progress=self.log.info).sequence, spool)
+                        done(upload_spool(client, spool, recovered=False, progress=self.log.info,
+                                          cancelled=cancelled).sequence, spool)
             except ConnectionFailed as exc:
-                self.broken(str(directory), exc)
+                if not cancelled():
+                    self.broken(str(directory), exc)
                 return
             except MosaicoBridgeError as exc:  # refused, or the spool cannot be read: retrying cannot help
                 self.log.error(f"the spool {directory} was not uploaded: {exc}")
@@ -72,14 +76,18 @@ class SpoolUploads:
             self.pending.pop(0)
 
     def upload_leftovers(self, client: Connection, stopping: Callable[[], bool]) -> None:
-        """Spools left by a recorder that died (for this server) become finalized sequences marked `recovered`."""
+        """Spools left by a recorder that died (for this server) become finalized sequences marked
+        `recovered`; a stop interrupts them (the next start uploads them) so that it waits for this
+        recording's parts only."""
         while self.leftovers and not stopping():
             directory = self.leftovers.pop(0)
             try:
-                self.log.info(upload_leftover(client, directory, keep=self.keep, progress=self.log.info))
+                self.log.info(upload_leftover(client, directory, keep=self.keep, progress=self.log.info,
+                                              cancelled=stopping))
             except ConnectionFailed as exc:
                 self.leftovers.append(directory)
-                self.broken(str(directory), exc)
+                if not stopping():
+                    self.broken(str(directory), exc)
                 return
             except MosaicoBridgeError as exc:  # refused, or the spool cannot be read: left where it is
                 self.log.error(f"leftover spool {directory} not uploaded: {exc}")
