@@ -125,3 +125,40 @@ def test_a_ros_encoder_is_freed_by_reference_counting(raw: bool, no_cyclic_gc: N
     del encoder
     assert ref() is None, "the encoder is held by a reference cycle"
     assert our_garbage() == Counter()
+
+
+def test_a_part_whose_finish_broke_is_freed_once_uploaded_from_its_spool(tmp_path: Path, no_cyclic_gc: None) -> None:
+    """The cut comes while a closed part is being finished: its finish fails, the part is queued as
+    a directory and uploaded from its spool later. Its objects must go with it (an uplink once kept the
+    error it raised, whose traceback held the uplink)."""
+    server = LocalServer(tmp_path / "store", dialect="session")
+    with server, Link(server.port, rate_bytes_s=250_000) as link:
+        config = load_config({"server.port": link.port, "server.dialect": "session", "server.timeout_s": 1.0,
+                              "topics.all": True, "sequence.name": "broken", "spool.dir": str(tmp_path / "spool"),
+                              "spool.retry_max_s": 0.2, "writer.max_batch_size_records": 5000})
+        log, fatal = ListLog(), list[BaseException]()
+        recording = Recording(config, log, fatal.append)
+        recording.start()
+        writer = recording.add_topic(TopicSpec(TOPIC, lambda: MessageEncoder(mb.Floating64)))
+        push(writer, 1, 10 * 5000)  # ~0.8 MB: seconds through the link
+        first = recording.part
+        assert first is not None
+        wait_until(lambda: first.topics["/values"].sink.batches == 10, 60, "the first part spooled")
+        part_ref = weakref.ref(first)
+        del first
+        writer = recording.split()["/values"]
+        push(writer, 10 * 5000 + 1, 10)
+        wait_until(lambda: any("sequence created: broken_001" in text for _, text in log.lines), 60,
+                   "the second part live, the first one finishing")
+        link.cut()
+        wait_until(lambda: not recording.live, 60, "the lost server noticed")
+        link.restore()
+        wait_until(lambda: "broken" in recording.finalized, 120, "the first part uploaded from its spool")
+        wait_until(lambda: part_ref() is None, 10, "the first part freed by reference counting")
+        assert our_garbage() == Counter(), "objects of the recorder held only by reference cycles"
+        report = recording.stop(None)
+        assert sorted(report.finalized) == ["broken", "broken_001"] and not report.kept and not fatal, (report, log.lines)
+        with Connection.connect("127.0.0.1", server.port) as client:
+            stored = [client.read_topic_table(name, "/values").table.column("timestamp_ns").to_pylist()
+                      for name in ("broken", "broken_001")]
+        assert stored == [list(range(1, 10 * 5000 + 1)), list(range(10 * 5000 + 1, 10 * 5000 + 11))]

@@ -121,8 +121,14 @@ class Uplink:
                 self.abandon()
                 raise UploadStalled(f"the server made no progress on topic {self.owner.topic!r} for "
                                     f"{time.monotonic() - self.progress_at:.0f} s")
-        if self.error is not None:
-            raise self.error
+        # raised, the error gets a traceback holding this frame: neither the uplink nor the frame may
+        # keep it then, or error, frame and part form a reference cycle only a full collection frees
+        error, self.error = self.error, None
+        if error is not None:
+            try:
+                raise error
+            finally:
+                del error
 
     def abandon(self) -> None:
         with self._cond:
