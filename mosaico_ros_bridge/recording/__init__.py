@@ -17,6 +17,7 @@ Which thread owns which state (others only read it, or go through the named lock
 from __future__ import annotations
 
 from mosaico_ros_bridge.recording.part import Part, TopicSpec
-from mosaico_ros_bridge.recording.recording import Recording, StopReport
+from mosaico_ros_bridge.recording.recording import Recording
+from mosaico_ros_bridge.recording.report import StopReport
 
 __all__ = ["Part", "Recording", "StopReport", "TopicSpec"]

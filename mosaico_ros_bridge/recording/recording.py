@@ -8,9 +8,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Callable
 
 import pyarrow as pa
 
@@ -21,6 +19,7 @@ from mosaico_ros_bridge.errors import ConnectionFailed, MosaicoBridgeError, Perm
 from mosaico_ros_bridge.recording.latency import LatencyReservoir
 from mosaico_ros_bridge.recording.link import ServerLink
 from mosaico_ros_bridge.recording.part import Part, PartHooks, TopicSpec
+from mosaico_ros_bridge.recording.report import Log, StopReport
 from mosaico_ros_bridge.recording.sequences import part_name
 from mosaico_ros_bridge.recording.spool_sync import SpoolSync
 from mosaico_ros_bridge.recording.stream_sink import SinkHooks
@@ -35,22 +34,6 @@ STOP_PROGRESS_S = 2.0  # at stop, how often the upload backlog is logged
 UPLINK_JOIN_S = 2.0  # at shutdown, how long abandoned uplinks get to end once the connection is closed
                     # (one blocked in a write to a server that stopped reading cannot be woken: left to exit)
 Fatal = Callable[[BaseException], None]
-
-
-class Log(Protocol):
-    def info(self, message: str) -> Any: ...
-    def warning(self, message: str) -> Any: ...
-    def error(self, message: str) -> Any: ...
-
-
-@dataclass
-class StopReport:
-    """What became of the recording: finalized sequences, spools left to upload, the error if any."""
-
-    finalized: list[str] = field(default_factory=list)
-    kept: list[Path] = field(default_factory=list)
-    error: str | None = None
-    stored: str | None = None  # without a spool, after a failure: what the server holds, counted there
 
 
 class Recording:
