@@ -175,70 +175,83 @@ def test_stalled_server_is_detected_and_nothing_lost(tmp_path: Path, ros_context
     stop_server(server)
 
 
-def test_server_slower_than_the_data_is_fed_from_the_spool_without_a_reconnect(tmp_path: Path,
-                                                                              ros_context: Any) -> None:
-    """The server pauses for less than the stall timeout (a thin or busy link): the upload falls
-    behind, the recorder keeps spooling, and the upload catches up from the spool on the same stream."""
+@dataclass
+class BlobRecording:
+    server: Proc
+    port: int
+    rec: Proc
+    watcher: StatusWatcher
+    pub: Proc
+    sequence: str
+
+
+@contextmanager
+def blob_recording(tmp_path: Path, ros_context: Any, count: int, stall_timeout_s: float) -> Iterator[BlobRecording]:
+    """A recorder of `count` 200 KB frames at 100 Hz on /rel/blob, its sequence created; on exit the server
+    runs again (a test may have paused it) and nothing is left running."""
     server, port = start_server(tmp_path / "store")
-    rec = recorder(params(tmp_path, port, server={"stall_timeout_s": 60.0}, topics={"names": ["/rel/blob"]},
-                          writer=FAST))
+    rec = recorder(params(tmp_path, port, server={"stall_timeout_s": stall_timeout_s},
+                          topics={"names": ["/rel/blob"]}, writer=FAST))
     watcher = StatusWatcher(ros_context)
-    pub = stream(500, 100.0, "/rel/blob", "--payload", "200000")
+    pub = stream(count, 100.0, "/rel/blob", "--payload", "200000")
     try:
         sequence = rec.wait_for(lambda l: "sequence created:" in l).split("sequence created: ")[1].split(" ")[0]
-        pub.wait_for(lambda l: l == "progress 100")
-        os.kill(server.popen.pid, signal.SIGSTOP)
-        # 15 batches of 4 MB while the server is paused: more than the uplink queues (8) plus what gRPC
-        # holds in flight, so the upload must fall behind (at progress 250 it was 7.5 batches: borderline)
-        pub.wait_for(lambda l: l == "progress 400")
-        os.kill(server.popen.pid, signal.SIGCONT)
-        wait_until(lambda: int(watcher.latest.get("/rel/blob", {}).get("from_spool", "0")) > 0, 60,
-                   "status to count batches read back from the spool",
-                   step=lambda: watcher.executor.spin_once(timeout_sec=0.05))
-        pub.wait_for(lambda l: l == "published 500")
-        output = stop_recording(rec, watcher, 500, "/rel/blob")
+        yield BlobRecording(server, port, rec, watcher, pub, sequence)
     finally:
         os.kill(server.popen.pid, signal.SIGCONT)
         watcher.close()
         rec.stop()
         pub.stop()
+
+
+def interrupt_while_paused(run: BlobRecording, count: int) -> str:
+    """Pause the server after 50 frames; once the recorder has received all `count`, SIGINT it and
+    return its line on what is still to upload (the server stays paused)."""
+    run.pub.wait_for(lambda l: l == "progress 50")
+    os.kill(run.server.popen.pid, signal.SIGSTOP)
+    run.pub.wait_for(lambda l: l == f"published {count}")
+    run.watcher.wait_received("/rel/blob", count, timeout=60)
+    run.rec.popen.send_signal(signal.SIGINT)
+    return run.rec.wait_for(lambda l: "batch(es) still to upload to" in l)
+
+
+def test_server_slower_than_the_data_is_fed_from_the_spool_without_a_reconnect(tmp_path: Path,
+                                                                              ros_context: Any) -> None:
+    """The server pauses for less than the stall timeout (a thin or busy link): the upload falls
+    behind, the recorder keeps spooling, and the upload catches up from the spool on the same stream."""
+    with blob_recording(tmp_path, ros_context, 500, stall_timeout_s=60.0) as run:
+        run.pub.wait_for(lambda l: l == "progress 100")
+        os.kill(run.server.popen.pid, signal.SIGSTOP)
+        # 15 batches of 4 MB while the server is paused: more than the uplink queues (8) plus what gRPC
+        # holds in flight, so the upload must fall behind (at progress 250 it was 7.5 batches: borderline)
+        run.pub.wait_for(lambda l: l == "progress 400")
+        os.kill(run.server.popen.pid, signal.SIGCONT)
+        wait_until(lambda: int(run.watcher.latest.get("/rel/blob", {}).get("from_spool", "0")) > 0, 60,
+                   "status to count batches read back from the spool",
+                   step=lambda: run.watcher.executor.spin_once(timeout_sec=0.05))
+        run.pub.wait_for(lambda l: l == "published 500")
+        output = stop_recording(run.rec, run.watcher, 500, "/rel/blob")
     assert " lost (" not in output and "re-sending" not in output, output
     assert "0 dropped and 0 rejected of 500 received" in output, output
-    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
-        assert client.list_sequences() == [sequence]
-        assert numbers(client, sequence, "/rel/blob") == list(range(500))
-    stop_server(server)
+    with mb.MosaicoClient.connect("127.0.0.1", run.port) as client:
+        assert client.list_sequences() == [run.sequence]
+        assert numbers(client, run.sequence, "/rel/blob") == list(range(500))
+    stop_server(run.server)
 
 
 def test_stopping_while_the_server_is_behind_uploads_everything_with_progress(tmp_path: Path,
                                                                              ros_context: Any) -> None:
     """SIGINT while the server is paused: the recorder reports what is still to upload, and once the
     server goes on, finishes every stream from the spool and finalizes (exit 0)."""
-    server, port = start_server(tmp_path / "store")
-    rec = recorder(params(tmp_path, port, server={"stall_timeout_s": 60.0}, topics={"names": ["/rel/blob"]},
-                          writer=FAST))
-    watcher = StatusWatcher(ros_context)
-    pub = stream(300, 100.0, "/rel/blob", "--payload", "200000")
-    try:
-        sequence = rec.wait_for(lambda l: "sequence created:" in l).split("sequence created: ")[1].split(" ")[0]
-        pub.wait_for(lambda l: l == "progress 50")
-        os.kill(server.popen.pid, signal.SIGSTOP)
-        pub.wait_for(lambda l: l == "published 300")
-        watcher.wait_received("/rel/blob", 300, timeout=60)
-        rec.popen.send_signal(signal.SIGINT)
-        rec.wait_for(lambda l: "batch(es) still to upload to" in l)
-        os.kill(server.popen.pid, signal.SIGCONT)
-        assert rec.popen.wait(timeout=60) == 0, rec.output()
-        output = rec.output()
-    finally:
-        os.kill(server.popen.pid, signal.SIGCONT)
-        watcher.close()
-        rec.stop()
-        pub.stop()
+    with blob_recording(tmp_path, ros_context, 300, stall_timeout_s=60.0) as run:
+        interrupt_while_paused(run, 300)
+        os.kill(run.server.popen.pid, signal.SIGCONT)
+        assert run.rec.popen.wait(timeout=60) == 0, run.rec.output()
+        output = run.rec.output()
     assert "0 dropped and 0 rejected of 300 received" in output and " lost (" not in output, output
-    with mb.MosaicoClient.connect("127.0.0.1", port) as client:
-        assert numbers(client, sequence, "/rel/blob") == list(range(300))
-    stop_server(server)
+    with mb.MosaicoClient.connect("127.0.0.1", run.port) as client:
+        assert numbers(client, run.sequence, "/rel/blob") == list(range(300))
+    stop_server(run.server)
 
 
 def test_signalled_again_while_uploading_stops_at_once_and_the_spool_keeps_the_rest(tmp_path: Path,
@@ -246,29 +259,15 @@ def test_signalled_again_while_uploading_stops_at_once_and_the_spool_keeps_the_r
     """SIGINT while the server is paused (a link too slow for the upload, as far as the recorder can
     tell): it says what is left and how to stop now; a second SIGINT ends it at once (exit 3) with the
     sequence in the spool, and the upload command then stores every message exactly once."""
-    server, port = start_server(tmp_path / "store")
-    rec = recorder(params(tmp_path, port, server={"stall_timeout_s": 120.0}, topics={"names": ["/rel/blob"]},
-                          writer=FAST))
-    watcher = StatusWatcher(ros_context)
-    pub = stream(300, 100.0, "/rel/blob", "--payload", "200000")
-    try:
-        rec.wait_for(lambda l: "sequence created:" in l)
-        pub.wait_for(lambda l: l == "progress 50")
-        os.kill(server.popen.pid, signal.SIGSTOP)
-        pub.wait_for(lambda l: l == "published 300")
-        watcher.wait_received("/rel/blob", 300, timeout=60)
-        rec.popen.send_signal(signal.SIGINT)
-        rec.wait_for(lambda l: "still to upload to" in l and "signal again to stop now" in l)
-        rec.popen.send_signal(signal.SIGINT)
+    with blob_recording(tmp_path, ros_context, 300, stall_timeout_s=120.0) as run:
+        progress = interrupt_while_paused(run, 300)
+        assert progress.endswith("(signal again to stop now: the rest stays in the spool)"), progress
+        run.rec.popen.send_signal(signal.SIGINT)
         again = time.monotonic()
-        assert rec.popen.wait(timeout=60) == 3, rec.output()
+        assert run.rec.popen.wait(timeout=60) == 3, run.rec.output()
         took = time.monotonic() - again
-        output = rec.output()
-    finally:
-        os.kill(server.popen.pid, signal.SIGCONT)
-        watcher.close()
-        rec.stop()
-        pub.stop()
+        output = run.rec.output()
+    server, port = run.server, run.port
     assert took < 20, (took, output)  # a batch in flight, the connection closed, the threads joined
     assert "stopping now (signalled again)" in output and "not uploaded yet, kept in the spool" in output, output
     assert "0 dropped and 0 rejected of 300 received" in output and "Traceback" not in output, output
