@@ -13,23 +13,14 @@ from mosaico_ros_bridge.client import Connection
 from mosaico_ros_bridge.config import load_config
 from mosaico_ros_bridge.recording import Recording, TopicSpec
 from mosaico_ros_bridge.server import LocalServer
-from mosaico_ros_bridge.topic_description import TopicDescription
-from mosaico_ros_bridge.writers import TopicWriter
 from mosaico_ros_bridge.writers.encoders import MessageEncoder
 from linkproxy import Link
 from procs import wait_until
 from test_bad_input import ListLog
+from test_part_lifetime import TOPIC, push
 
 ROWS = 5000  # records per batch (~80 KB)
 FSYNC_S = 0.2
-TOPIC = TopicDescription("/values", mb.Floating64.ontology_tag(), mb.Floating64.serialization_format().value,
-                         MessageEncoder(mb.Floating64).schema)
-
-
-def push(writer: TopicWriter, first: int, count: int) -> None:
-    for t in range(first, first + count):
-        writer.push_item(mb.Message(timestamp_ns=t, data=mb.Floating64(data=t / 2)), 8)
-    writer.flush()
 
 
 def test_the_recorded_part_is_synced_while_a_closed_part_takes_long_to_finish(tmp_path: Path) -> None:

@@ -107,7 +107,7 @@ class Uplink:
         """Progress is judged from now (the part's other topics were being opened until now)."""
         self.progress_at = time.monotonic()
 
-    def finish(self, rule: StallRule, cancelled: Callable[[], bool] = lambda: False) -> None:
+    def finish(self, rule: StallRule, cancelled: Callable[[], bool]) -> None:
         """Half-close after everything the topic wrote and wait for the server to store the stream;
         `cancelled` true (the operator stops now) abandons it: UploadStalled, the spool keeps it."""
         with self._cond:

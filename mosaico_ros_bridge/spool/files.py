@@ -41,9 +41,8 @@ class TopicSpool:
         self.direct = False  # appends bypass the page cache
         self._fd: int | None = None
         self._end = 0
-        self.durable_end = 0  # what the last sync made durable; a power cut keeps this much
+        self.durable_end = 0  # what the last sync made durable: a power cut keeps this much (set under _sync_lock)
         self._frame: mmap.mmap | None = None  # page-aligned staging memory, reused by every append
-        self._dirty = False
         self._closed = False
         self._lock = threading.Lock()  # appends and close
         self._sync_lock = threading.Lock()  # sync and close: an fsync must not hold appends up
@@ -64,7 +63,6 @@ class TopicSpool:
             self.offsets.append(self._end)
             self._end += len(frame)
             self.batches += 1
-            self._dirty = True
 
     def _open(self) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
@@ -125,9 +123,8 @@ class TopicSpool:
         read back only after a failure, and recycled pages keep appends cheap."""
         with self._sync_lock:
             with self._lock:
-                if not self._dirty or self._fd is None or self._closed:
+                if self._end == self.durable_end or self._fd is None or self._closed:
                     return
-                self._dirty = False
                 fd, end = self._fd, self._end
             os.fdatasync(fd)  # the file cannot be closed meanwhile: close takes _sync_lock
             self.durable_end = end
